@@ -1,0 +1,3 @@
+from coralogix_pack.cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""Semantic checks that a JSON Schema cannot express."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from coralogix_pack.catalog.attack import AttackTable
+from coralogix_pack.catalog.model import Detection
+from coralogix_pack.diagnostics import Diagnostic, Severity
+from coralogix_pack.lucene.syntax import lint
+
+# Limits of the alert-definitions API (AlertDefProperties).
+MAX_NAME_LENGTH = 512
+MAX_DESCRIPTION_LENGTH = 3000
+
+
+def _where(detection: Detection) -> str:
+    return str(detection.source)
+
+
+def check_filename(detection: Detection, line: int) -> Iterator[Diagnostic]:
+    if detection.source.stem != detection.id:
+        yield Diagnostic(
+            _where(detection),
+            line,
+            "id",
+            f"id {detection.id!r} does not match the file name {detection.source.name!r}",
+            f"rename the file to {detection.id}.yaml or change the id",
+        )
+
+
+def check_unique(detections: list[tuple[Detection, dict]]) -> Iterator[Diagnostic]:
+    for attribute in ("id", "title"):
+        seen: dict[str, Detection] = {}
+        for detection, lines in detections:
+            key = getattr(detection, attribute).casefold()
+            if key in seen:
+                first = seen[key]
+                yield Diagnostic(
+                    _where(detection),
+                    lines.get(attribute, 1),
+                    attribute,
+                    f"duplicate {attribute} {getattr(detection, attribute)!r}",
+                    f"already used by {first.source.name}; {attribute}s must be unique",
+                )
+            else:
+                seen[key] = detection
+
+
+def check_attack(detection: Detection, table: AttackTable, lines: dict) -> Iterator[Diagnostic]:
+    tactic = detection.tactic
+    problem = table.tactic_problem(tactic.id)
+    if problem:
+        yield Diagnostic(
+            _where(detection),
+            lines["mitre.tactic"],
+            "mitre.tactic.id",
+            problem,
+            f"use a tactic of ATT&CK v{table.version}",
+        )
+    elif table.tactics[tactic.id] != tactic.name:
+        yield Diagnostic(
+            _where(detection),
+            lines["mitre.tactic"],
+            "mitre.tactic.name",
+            f"{tactic.id} is named {table.tactics[tactic.id]!r} in ATT&CK v{table.version}, "
+            f"not {tactic.name!r}",
+            "fix the name",
+        )
+    for index, technique in enumerate(detection.techniques):
+        path = f"mitre.techniques[{index}]"
+        line = lines.get(path, lines["mitre.tactic"])
+        problem = table.technique_problem(technique.id) or (
+            None if table.tactic_problem(tactic.id) else table.pair_problem(tactic.id, technique.id)
+        )
+        if problem:
+            yield Diagnostic(
+                _where(detection), line, f"{path}.id", problem, "choose a technique listed under the tactic"
+            )
+        elif table.techniques[technique.id]["name"] != technique.name:
+            yield Diagnostic(
+                _where(detection),
+                line,
+                f"{path}.name",
+                f"{technique.id} is named {table.techniques[technique.id]['name']!r}, not {technique.name!r}",
+                "fix the name",
+            )
+
+
+def check_vendor_mapping(detection: Detection, table: AttackTable, line: int) -> Iterator[Diagnostic]:
+    """The source document's mapping is provenance; report its inconsistencies as warnings."""
+    tactic, technique = detection.vendor_tactic, detection.vendor_technique
+    problems = [p for p in (table.tactic_problem(tactic), table.technique_problem(technique)) if p]
+    if not problems and (pair := table.pair_problem(tactic, technique)):
+        problems.append(pair)
+    if problems:
+        problem = "; ".join(problems)
+        yield Diagnostic(
+            _where(detection),
+            line,
+            "mitre.vendor",
+            f"vendor mapping {detection.vendor_tactic}/{detection.vendor_technique} is "
+            f"inconsistent: {problem}",
+            "kept as provenance; the mapping above is used",
+            Severity.WARNING,
+        )
+
+
+def check_query(detection: Detection, line: int) -> Iterator[Diagnostic]:
+    for problem in lint(detection.query):
+        severity = Severity.WARNING if problem.warning else Severity.ERROR
+        yield Diagnostic(
+            _where(detection),
+            line,
+            "query",
+            f"column {problem.column}: {problem.message}",
+            problem.hint,
+            severity,
+        )
+
+
+def check_lengths(detection: Detection, name: str, description: str) -> Iterator[Diagnostic]:
+    if len(name) > MAX_NAME_LENGTH:
+        yield Diagnostic(
+            _where(detection),
+            detection.line("title"),
+            "title",
+            f"alert name is {len(name)} characters; the API allows {MAX_NAME_LENGTH}",
+            "shorten the title or the name prefix",
+        )
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        yield Diagnostic(
+            _where(detection),
+            detection.line("description"),
+            "description",
+            f"alert description is {len(description)} characters; the API allows {MAX_DESCRIPTION_LENGTH}",
+            "shorten description and mitigation",
+        )
+
+
+def check_tests(detection: Detection, line: int) -> Iterator[Diagnostic]:
+    if detection.kind != "threshold" and detection.scenarios:
+        yield Diagnostic(
+            _where(detection),
+            line,
+            "tests.scenarios",
+            "scenarios apply to threshold detections only",
+            "use tests.cases",
+        )

@@ -1,0 +1,164 @@
+"""Load a catalog directory into a validated Catalog, collecting every error."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from coralogix_pack.catalog import checks
+from coralogix_pack.catalog.attack import attack_table
+from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
+from coralogix_pack.catalog.yaml_source import YamlDocument, YamlSyntaxError, load_yaml
+from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
+from coralogix_pack.schema_check import schema_diagnostics
+
+PACK_FILE = "pack.yaml"
+
+
+def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Diagnostic(display, 0, "", f"cannot read file: {exc}", "check the path")]
+    try:
+        doc = load_yaml(text)
+    except YamlSyntaxError as exc:
+        return None, [Diagnostic(display, exc.line, "", exc.message, "fix the YAML syntax")]
+    if not isinstance(doc.data, dict):
+        return None, [
+            Diagnostic(
+                display, 1, "", "expected a mapping at the top level", "the file must hold key: value pairs"
+            )
+        ]
+    return doc, []
+
+
+def _lines(doc: YamlDocument) -> dict[str, int]:
+    keys = ["id", "title", "description", "query", "mitre", "mitre.tactic", "mitre.vendor", "tests"]
+    lines = {key: doc.line_of(tuple(key.split("."))) for key in keys}
+    techniques = doc.data.get("mitre", {}).get("techniques", [])
+    for index in range(len(techniques) if isinstance(techniques, list) else 0):
+        lines[f"mitre.techniques[{index}]"] = doc.line_of(("mitre", "techniques", index))
+    return lines
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
+    path = directory / PACK_FILE
+    display = _display(path)
+    if not path.is_file():
+        return None, [
+            Diagnostic(
+                display,
+                0,
+                "",
+                "missing pack metadata file",
+                "create pack.yaml with name, version, description and attack",
+            )
+        ]
+    doc, found = read_yaml_file(path, display)
+    if doc is None:
+        return None, found
+    found = schema_diagnostics(doc, "pack.schema.json", display)
+    if found:
+        return None, found
+    raw = doc.data
+    table = attack_table()
+    if raw["attack"]["version"] != table.version:
+        return None, [
+            Diagnostic(
+                display,
+                doc.line_of(("attack", "version")),
+                "attack.version",
+                f"catalog pins ATT&CK v{raw['attack']['version']} but the project's table "
+                f"is v{table.version}",
+                f'set version: "{table.version}"',
+            )
+        ]
+    return Pack(raw["name"], raw["version"], raw["description"].strip(), raw["attack"]["version"]), []
+
+
+def _load_detection(path: Path) -> tuple[Detection | None, dict[str, int], list[Diagnostic]]:
+    display = _display(path)
+    doc, found = read_yaml_file(path, display)
+    if doc is None:
+        return None, {}, found
+    found = schema_diagnostics(doc, "detection.schema.json", display)
+    if errors_only(found):
+        return None, {}, found
+    lines = _lines(doc)
+    detection = detection_from_dict(doc.data, Path(display), lines)
+    found += _detection_checks(detection, lines)
+    return detection, lines, found
+
+
+def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagnostic]:
+    table = attack_table()
+    return [
+        *checks.check_filename(detection, lines["id"]),
+        *checks.check_attack(detection, table, lines),
+        *checks.check_vendor_mapping(detection, table, lines["mitre.vendor"]),
+        *checks.check_query(detection, lines["query"]),
+        *checks.check_tests(detection, lines["tests"]),
+    ]
+
+
+def catalog_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.name != PACK_FILE)
+
+
+def content_hash(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in [directory / PACK_FILE, *catalog_files(directory)]:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_catalog_with_diagnostics(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
+    if not directory.is_dir():
+        return None, [
+            Diagnostic(
+                _display(directory),
+                0,
+                "",
+                "catalog directory not found",
+                "pass --catalog DIR pointing at a folder of detection YAML files",
+            )
+        ]
+    pack, found = _load_pack(directory)
+    loaded: list[tuple[Detection, dict[str, int]]] = []
+    files = catalog_files(directory)
+    if not files:
+        found.append(
+            Diagnostic(
+                _display(directory),
+                0,
+                "",
+                "no detection files (*.yaml) found",
+                "add one YAML file per detection",
+            )
+        )
+    for path in files:
+        detection, lines, diagnostics = _load_detection(path)
+        found += diagnostics
+        if detection is not None:
+            loaded.append((detection, lines))
+    found += checks.check_unique(loaded)
+    if pack is None or errors_only(found):
+        return None, sorted(found)
+    detections = tuple(sorted((d for d, _ in loaded), key=lambda d: d.id))
+    return Catalog(pack, detections, directory, content_hash(directory)), sorted(found)
+
+
+def load_catalog(directory: Path) -> Catalog:
+    catalog, diagnostics = load_catalog_with_diagnostics(directory)
+    if catalog is None:
+        raise PackError(diagnostics)
+    return catalog

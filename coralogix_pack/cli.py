@@ -1,0 +1,126 @@
+"""Command-line interface. Thin: parse options, call library functions, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="pack",
+    help="coralogix-pack: Azure VM security detections as code for Coralogix.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CatalogOpt = Annotated[
+    Path | None, typer.Option("--catalog", help="Catalog folder (default: the bundled one).", file_okay=False)
+]
+TemplatesOpt = Annotated[
+    Path | None, typer.Option("--templates", help="Templates folder (default: bundled).", file_okay=False)
+]
+ValuesOpt = Annotated[
+    list[Path] | None, typer.Option("--values", help="Values file; repeat, later files win.", dir_okay=False)
+]
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _dirs(catalog: Path | None, templates: Path | None) -> tuple[Path, Path]:
+    from coralogix_pack.resources import default_catalog_dir, default_templates_dir
+
+    return catalog or default_catalog_dir(), templates or default_templates_dir()
+
+
+def _report(diagnostics) -> int:
+    from coralogix_pack.diagnostics import errors_only
+
+    for diagnostic in diagnostics:
+        _err(diagnostic.format())
+    return 1 if errors_only(diagnostics) else 0
+
+
+@app.command()
+def validate(
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+    values: ValuesOpt = None,
+    provenance: Annotated[
+        bool,
+        typer.Option("--provenance", help="List each inconsistent vendor ATT&CK mapping kept as provenance."),
+    ] = False,
+) -> None:
+    """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
+    from coralogix_pack.validation import PROVENANCE_PATH
+    from coralogix_pack.validation import validate as run
+
+    catalog_dir, templates_dir = _dirs(catalog, templates)
+    loaded, diagnostics = run(catalog_dir, templates_dir, list(values or []))
+    vendor = [d for d in diagnostics if d.path == PROVENANCE_PATH]
+    code = _report([d for d in diagnostics if provenance or d.path != PROVENANCE_PATH])
+    if vendor and not provenance:
+        _err(
+            f"note: {len(vendor)} vendor ATT&CK mappings kept as provenance are inconsistent "
+            "(pack validate --provenance lists them)"
+        )
+    if code == 0 and loaded is not None:
+        print(f"{len(loaded.detections)} detections valid")
+    raise typer.Exit(code)
+
+
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", help="Output folder.", file_okay=False)] = Path("out"),
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Compare DIR with a fresh render; exit 1 if stale.", file_okay=False),
+    ] = None,
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+    values: ValuesOpt = None,
+) -> None:
+    """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
+    from coralogix_pack.render.pipeline import check_rendered, render_pack, write_rendered
+    from coralogix_pack.validation import load_inputs
+
+    catalog_dir, templates_dir = _dirs(catalog, templates)
+    loaded, values_obj, engine = load_inputs(catalog_dir, templates_dir, list(values or []))
+    rendered = render_pack(loaded, values_obj, engine)
+    if check is not None:
+        diff = check_rendered(rendered, check)
+        if diff:
+            sys.stdout.write(diff)
+            _err(f"{check} is stale: run `pack render --out {check}` and commit the result")
+            raise typer.Exit(1)
+        print(f"{check} is up to date ({len(rendered.files)} files)")
+        return
+    removed = write_rendered(rendered, out)
+    alerts = sum(1 for p in rendered.files if p.startswith("alerts/"))
+    print(
+        f"rendered {alerts} alerts, {len(rendered.files)} files into {out}"
+        + (f"; removed {len(removed)} stale" if removed else "")
+    )
+
+
+def main() -> None:
+    from coralogix_pack.diagnostics import PackError
+
+    try:
+        app()
+    except PackError as exc:
+        code = _report(exc.diagnostics)
+        sys.exit(code or 1)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a crash trace is a bug; show it only on request
+        if os.environ.get("PACK_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set PACK_DEBUG=1 for the trace and report it)")
+        sys.exit(3)

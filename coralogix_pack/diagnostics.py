@@ -1,0 +1,51 @@
+"""Located error reporting shared by every stage of the pipeline.
+
+Every user-facing problem becomes a Diagnostic rendered as
+``file:line: field.path: message (hint)`` so editors and CI annotate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    file: str
+    line: int
+    path: str
+    message: str
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.path}:" if self.path else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{where}:{field} {prefix}{self.message}{hint}"
+
+
+class PackError(Exception):
+    """Raised when input is invalid; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity is Severity.ERROR]
+
+
+def raise_if_errors(diagnostics: Iterable[Diagnostic]) -> None:
+    diagnostics = list(diagnostics)
+    if errors_only(diagnostics):
+        raise PackError(diagnostics)

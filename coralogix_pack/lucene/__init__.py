@@ -1,0 +1,1 @@
+"""Lucene: parsing, Coralogix-specific lint, field-prefix rewriting, evaluation."""

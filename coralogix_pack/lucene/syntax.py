@@ -1,0 +1,259 @@
+"""Parse Lucene with luqum and lint it for the way Coralogix reads queries.
+
+luqum is more permissive than Lucene's classic parser (and than Coralogix): it
+accepts ``/`` inside bare words and treats ``&&``/``||``/``!`` as words. The
+lint closes those gaps and rejects constructs whose meaning differs between
+Coralogix's real-time alert engine and its archive.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from luqum.exceptions import ParseError
+from luqum.parser import parser
+from luqum.tree import (
+    AndOperation,
+    Boost,
+    Fuzzy,
+    Item,
+    Not,
+    OrOperation,
+    Phrase,
+    Prohibit,
+    Proximity,
+    Regex,
+    SearchField,
+    Term,
+    UnknownOperation,
+    Word,
+)
+
+from coralogix_pack.lucene.fields import (
+    CASE_VARYING_FIELDS,
+    EXISTS_FIELD,
+    field_problem,
+    known_fields_hint,
+    prefixed,
+)
+
+MAX_BOOLEAN_OPERATORS = 48
+_POSITION = re.compile(r"position (\d+)")
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    column: int  # 1-based column in the query text
+    message: str
+    hint: str = ""
+    warning: bool = False
+
+
+class QuerySyntaxError(Exception):
+    def __init__(self, column: int, message: str):
+        self.column = column
+        self.message = message
+        super().__init__(f"column {column}: {message}")
+
+
+def parse(query: str) -> Item:
+    try:
+        return parser.parse(query)
+    except ParseError as exc:
+        match = _POSITION.search(str(exc))
+        column = int(match.group(1)) + 1 if match else len(query) + 1
+        raise QuerySyntaxError(column, f"invalid Lucene: {exc}") from None
+
+
+def walk(node: Item, field: str | None = None) -> Iterator[tuple[Item, str | None]]:
+    """Yield every node with the field it applies to (None = default field)."""
+    yield node, field
+    if isinstance(node, SearchField):
+        field = node.name
+    for child in node.children:
+        yield from walk(child, field)
+
+
+def lint(query: str) -> list[LintProblem]:
+    try:
+        tree = parse(query)
+    except QuerySyntaxError as exc:
+        return [LintProblem(exc.column, exc.message, "check quotes, parentheses and operators")]
+    problems: list[LintProblem] = []
+    operators = 0
+    for node, field in walk(tree):
+        problems.extend(_node_problems(node, field))
+        if isinstance(node, AndOperation | OrOperation):
+            operators += len(node.operands) - 1
+    if operators > MAX_BOOLEAN_OPERATORS:
+        problems.append(
+            LintProblem(
+                1,
+                f"{operators} AND/OR operators; Coralogix alerts allow about {MAX_BOOLEAN_OPERATORS}",
+                "split the detection or use wildcards",
+            )
+        )
+    problems.extend(_case_problems(tree))
+    return sorted(problems, key=lambda p: (p.column, p.message))
+
+
+def _col(node: Item) -> int:
+    return (node.pos or 0) + 1
+
+
+def _node_problems(node: Item, field: str | None) -> Iterator[LintProblem]:
+    if isinstance(node, UnknownOperation):
+        yield LintProblem(
+            _col(node),
+            f"implicit operator between {str(node).strip()!r}",
+            "write AND or OR explicitly between terms",
+        )
+    elif isinstance(node, AndOperation | OrOperation):
+        yield from _mixed_precedence(node)
+    elif isinstance(node, SearchField):
+        yield from _field_problems(node)
+    elif isinstance(node, Regex | Fuzzy | Proximity | Boost):
+        kind = type(node).__name__.lower()
+        yield LintProblem(
+            _col(node),
+            f"{kind} query {str(node).strip()!r} is not supported in alerts",
+            "use terms or quoted phrases; Coralogix evaluates these differently in "
+            "real time and in the archive",
+        )
+    elif isinstance(node, Word):
+        yield from _word_problems(node, field)
+    elif isinstance(node, Phrase) and node.value.strip('"') == "":
+        yield LintProblem(_col(node), "empty phrase", "remove it")
+
+
+def _mixed_precedence(node: AndOperation | OrOperation) -> Iterator[LintProblem]:
+    other = OrOperation if isinstance(node, AndOperation) else AndOperation
+    for operand in node.operands:
+        if isinstance(operand, other):
+            yield LintProblem(
+                _col(operand),
+                "AND and OR mixed without parentheses",
+                "Lucene has no operator precedence; add parentheses",
+            )
+
+
+def _field_problems(node: SearchField) -> Iterator[LintProblem]:
+    if node.name == EXISTS_FIELD:
+        target = str(node.expr).strip()
+        problem = field_problem(target)
+        if problem:
+            yield LintProblem(_col(node), problem, known_fields_hint())
+        yield LintProblem(
+            _col(node),
+            "_exists_ is evaluated differently by the real-time and archive engines",
+            "prefer a term on the field",
+            warning=True,
+        )
+        return
+    if isinstance(node.expr, SearchField):
+        yield LintProblem(
+            _col(node), f"nested field expression {str(node).strip()!r}", "quote values that contain ':'"
+        )
+    problem = field_problem(node.name)
+    if problem:
+        yield LintProblem(_col(node), problem, known_fields_hint())
+
+
+def _word_problems(node: Word, field: str | None) -> Iterator[LintProblem]:
+    value = node.value
+    if value in ("&&", "||", "!") or value.startswith("!"):
+        yield LintProblem(_col(node), f"operator {value!r} is not portable", "use AND, OR, NOT")
+    elif value in ("and", "or", "not"):
+        yield LintProblem(
+            _col(node), f"lower-case {value!r} is a search term, not an operator", f"write {value.upper()}"
+        )
+    if re.search(r"(?<!\\)/", value):
+        yield LintProblem(
+            _col(node),
+            f"unescaped '/' in {value!r} starts a regular expression in Lucene",
+            f'quote the value: "{value}"',
+        )
+    if value[:1] in ("*", "?"):
+        yield LintProblem(
+            _col(node),
+            f"leading wildcard in {value!r}",
+            "leading wildcards are slow and unreliable in alerts; match whole tokens",
+        )
+    if field is None and value not in ("&&", "||"):
+        yield LintProblem(
+            _col(node),
+            f"term {value!r} has no field",
+            "name the field, e.g. properties.statusMessage:value",
+            warning=True,
+        )
+
+
+def _case_problems(tree: Item) -> Iterator[LintProblem]:
+    """Values on case-varying fields must include their upper-case form."""
+    for node, _ in walk(tree):
+        if not isinstance(node, SearchField) or node.name not in CASE_VARYING_FIELDS:
+            continue
+        values = {_term_text(t) for t, _ in walk(node.expr) if isinstance(t, Term)}
+        for value in sorted(values):
+            if value.upper() not in values:
+                yield LintProblem(
+                    _col(node),
+                    f"{node.name} value {value!r} has no upper-case variant",
+                    f'add OR "{value.upper()}": exports write {node.name} in upper case',
+                )
+
+
+def _term_text(term: Term) -> str:
+    value = term.value
+    if isinstance(term, Phrase):
+        value = value[1:-1]
+    return value
+
+
+def with_field_prefix(tree: Item, prefix: str) -> Item:
+    """Copy of ``tree`` with every field name moved under ``prefix``."""
+    if not prefix:
+        return tree
+    tree = copy.deepcopy(tree)
+    for node, _ in walk(tree):
+        if not isinstance(node, SearchField):
+            continue
+        if node.name == EXISTS_FIELD:
+            inner = node.expr
+            if isinstance(inner, Word):
+                inner.value = prefixed(inner.value, prefix)
+        else:
+            node.name = prefixed(node.name, prefix)
+    return tree
+
+
+def _single_line(tree: Item) -> Item:
+    """Fold layout whitespace between tokens (never inside phrases) to one space."""
+    for node, _ in walk(tree):
+        for attr in ("head", "tail"):
+            value = getattr(node, attr, "")
+            if value and value.strip() == "" and ("\n" in value or len(value) > 1):
+                setattr(node, attr, " ")
+    return tree
+
+
+def render_query(query: str, field_prefix: str = "") -> str:
+    """The query as Coralogix should receive it: prefixed and on one line."""
+    tree = copy.deepcopy(with_field_prefix(parse(query), field_prefix))
+    return str(_single_line(tree)).strip()
+
+
+__all__ = [
+    "LintProblem",
+    "Not",
+    "Prohibit",
+    "QuerySyntaxError",
+    "lint",
+    "parse",
+    "render_query",
+    "walk",
+    "with_field_prefix",
+]

@@ -1,0 +1,1 @@
+"""Render stage: validated catalog + values -> alert JSON, Lucene files, Terraform module."""

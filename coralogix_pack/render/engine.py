@@ -1,0 +1,110 @@
+"""The Jinja environment: strict undefined, the escaping and vocabulary filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.render import escaping, vocabulary
+
+
+def _lookup(table: dict[str, str], name: str):
+    def convert(value: str) -> str:
+        try:
+            return table[value]
+        except KeyError:
+            raise jinja2.TemplateRuntimeError(f"{name}: unknown value {value!r}") from None
+
+    return convert
+
+
+FILTERS = {
+    "json": escaping.json_value,
+    "hcl": escaping.hcl_value,
+    "hcl_key": escaping.hcl_key,
+    "resource_name": escaping.resource_name,
+    "pad": lambda text, width: str(text).ljust(width),
+    "api_priority": _lookup(vocabulary.API_PRIORITY, "api_priority"),
+    "api_type": _lookup(vocabulary.API_TYPE, "api_type"),
+    "api_window": _lookup(vocabulary.API_WINDOW, "api_window"),
+    "tf_window": _lookup(vocabulary.TF_WINDOW, "tf_window"),
+    "api_severity": _lookup(vocabulary.API_SEVERITY, "api_severity"),
+    "tf_severity": _lookup(vocabulary.TF_SEVERITY, "tf_severity"),
+    "api_operation": _lookup(vocabulary.API_LABEL_OPERATION, "api_operation"),
+    "api_notify_on": _lookup(vocabulary.API_NOTIFY_ON, "api_notify_on"),
+    "tf_notify_on": _lookup(vocabulary.TF_NOTIFY_ON, "tf_notify_on"),
+}
+
+
+class Templates:
+    def __init__(self, directory: Path):
+        if not directory.is_dir():
+            raise PackError(
+                [
+                    Diagnostic(
+                        str(directory),
+                        0,
+                        "",
+                        "templates directory not found",
+                        "pass --templates DIR pointing at the Jinja templates",
+                    )
+                ]
+            )
+        self.directory = directory
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(FILTERS)
+        self.env.globals["api_condition_more_than"] = vocabulary.API_CONDITION_MORE_THAN
+
+    def render(self, name: str, **context: Any) -> str:
+        file = str(self.directory / name)
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound:
+            raise PackError(
+                [Diagnostic(file, 0, "", "template not found", "copy it from the bundled templates folder")]
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise PackError(
+                [
+                    Diagnostic(
+                        exc.filename or file,
+                        exc.lineno,
+                        "",
+                        f"template syntax error: {exc.message}",
+                        "fix the template",
+                    )
+                ]
+            ) from None
+        except (jinja2.UndefinedError, jinja2.TemplateRuntimeError) as exc:
+            line = _template_line(exc, name)
+            raise PackError(
+                [
+                    Diagnostic(
+                        file,
+                        line,
+                        "",
+                        f"template error: {exc}",
+                        "the template uses a value the renderer does not provide",
+                    )
+                ]
+            ) from None
+
+
+def _template_line(exc: BaseException, name: str) -> int:
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

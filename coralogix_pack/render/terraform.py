@@ -1,0 +1,41 @@
+"""The Terraform module (one coralogix_alert per detection) from the module templates."""
+
+from __future__ import annotations
+
+import json
+
+from coralogix_pack.catalog.model import WINDOW_SECONDS, Catalog
+from coralogix_pack.ownership import RESERVED_LABELS, TERRAFORM_MANAGED_BY_VALUE, ownership_labels
+from coralogix_pack.render import escaping, vocabulary
+from coralogix_pack.render.engine import Templates
+from coralogix_pack.render.view import AlertView
+from coralogix_pack.values import Values
+
+MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf", "README.md")
+TFVARS_FILE = "terraform.tfvars.json"
+
+
+def render_module(catalog: Catalog, views: list[AlertView], templates: Templates) -> dict[str, str]:
+    context = {
+        "pack": catalog.pack,
+        "alerts": views,
+        "ids": [v.id for v in views],
+        # terraform fmt aligns the "=" of consecutive one-line map entries
+        "key_width": max(len(escaping.hcl_string(v.id)) for v in views),
+        "windows": list(WINDOW_SECONDS),
+        "reserved_labels": sorted(RESERVED_LABELS),
+        "tf_windows": vocabulary.TF_WINDOW,
+        "tf_severities": vocabulary.TF_SEVERITY,
+        "tf_notify_on": vocabulary.TF_NOTIFY_ON,
+        "ownership": {
+            v.id: ownership_labels(catalog.pack.name, v.id, catalog.pack.version, TERRAFORM_MANAGED_BY_VALUE)
+            for v in views
+        },
+    }
+    return {name: templates.render(f"terraform/{name}.j2", **context) for name in MODULE_FILES}
+
+
+def tfvars(values: Values) -> str:
+    """The module inputs matching a values file (field_prefix is applied at render time instead)."""
+    inputs = {k: v for k, v in values.raw.items() if k != "field_prefix"}
+    return json.dumps(inputs, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,61 @@
+"""What a template sees for one detection: catalog content with the values applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coralogix_pack.catalog.model import Catalog, Detection, Threshold
+from coralogix_pack.lucene.syntax import render_query
+from coralogix_pack.ownership import MANAGED_BY_VALUE, ownership_labels
+from coralogix_pack.render.engine import Templates
+from coralogix_pack.values import Cadence, LabelFilter, Values, Webhook
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: str
+    name: str
+    description: str
+    enabled: bool
+    priority: str
+    kind: str
+    threshold: Threshold | None
+    query: str
+    labels: dict[str, str]
+    application_names: tuple[LabelFilter, ...]
+    subsystem_names: tuple[LabelFilter, ...]
+    severities: tuple[str, ...]
+    webhooks: tuple[Webhook, ...]
+    incidents: Cadence | None
+    detection: Detection
+
+
+def alert_view(
+    detection: Detection,
+    catalog: Catalog,
+    values: Values,
+    templates: Templates,
+    managed_by: str = MANAGED_BY_VALUE,
+) -> AlertView:
+    labels = {
+        **values.labels,
+        **ownership_labels(catalog.pack.name, detection.id, catalog.pack.version, managed_by),
+    }
+    description = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+    return AlertView(
+        id=detection.id,
+        name=values.name_prefix + detection.title,
+        description=description,
+        enabled=values.enabled(detection.id),
+        priority=values.priority(detection.id, detection.priority),
+        kind=detection.kind,
+        threshold=values.threshold(detection.id, detection.threshold),
+        query=render_query(detection.query, values.field_prefix),
+        labels=dict(sorted(labels.items())),
+        application_names=values.application_names,
+        subsystem_names=values.subsystem_names,
+        severities=values.severities,
+        webhooks=values.webhooks,
+        incidents=values.incidents,
+        detection=detection,
+    )

@@ -1,0 +1,89 @@
+"""JSON Schema validation that reports located, readable diagnostics."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from coralogix_pack.catalog.yaml_source import YamlDocument
+from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.resources import SCHEMA_DIR
+
+
+@cache
+def validator(schema_name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / schema_name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def schema_diagnostics(doc: YamlDocument, schema_name: str, file: str) -> list[Diagnostic]:
+    found = []
+    for error in validator(schema_name).iter_errors(doc.data):
+        for leaf in _leaves(error):
+            found.append(_diagnostic(leaf, doc, file))
+    for path, line in doc.duplicates:
+        found.append(Diagnostic(file, line, dotted(path), "duplicate key", "each key may appear once"))
+    return sorted(set(found))
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    # oneOf/anyOf wrap their real causes; report the most specific ones
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        deepest = max(len(e.absolute_path) for e in error.context)
+        if deepest > len(error.absolute_path):
+            return [e for e in error.context if len(e.absolute_path) == deepest]
+    return [error]
+
+
+def _diagnostic(error: ValidationError, doc: YamlDocument, file: str) -> Diagnostic:
+    path = tuple(error.absolute_path)
+    message, hint = _explain(error)
+    if error.validator == "additionalProperties":
+        extra = _extra_keys(error)
+        if extra:
+            path = (*path, extra[0])
+    return Diagnostic(file, doc.line_of(path), dotted(path), message, hint)
+
+
+def _extra_keys(error: ValidationError) -> list[str]:
+    allowed = set(error.schema.get("properties", {}))
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return sorted(k for k in instance if k not in allowed)
+
+
+def _explain(error: ValidationError) -> tuple[str, str]:
+    kind = error.validator
+    schema = error.schema
+    if kind == "additionalProperties":
+        extra = _extra_keys(error)
+        allowed = ", ".join(sorted(schema.get("properties", {})))
+        return f"unknown field {', '.join(map(repr, extra))}", f"allowed fields: {allowed}"
+    if kind == "required":
+        return error.message.replace("is a required property", "is required"), "add the field"
+    if kind == "enum":
+        choices = ", ".join(map(str, schema["enum"]))
+        return f"{error.instance!r} is not allowed", f"use one of: {choices}"
+    if kind == "const":
+        return f"{error.instance!r} is not allowed", f"use {schema['const']!r}"
+    if kind == "type":
+        return f"expected {schema['type']}, got {type(error.instance).__name__} {error.instance!r}", ""
+    if kind == "pattern":
+        return f"{error.instance!r} does not match the expected form", f"pattern {schema['pattern']}"
+    if kind in ("minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum"):
+        return error.message, ""
+    if kind == "not" and error.validator_value == {"required": ["threshold"]}:
+        return "'threshold' is only allowed when kind is 'threshold'", "remove it or set kind: threshold"
+    if kind == "oneOf":
+        return "must set exactly one of the alternatives", "see the schema for this field"
+    return error.message, ""

@@ -1,0 +1,203 @@
+"""Deployment overrides: one or more values files, merged in order (later wins)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coralogix_pack.catalog.loader import read_yaml_file
+from coralogix_pack.catalog.model import Catalog, Threshold
+from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
+from coralogix_pack.ownership import RESERVED_LABELS
+from coralogix_pack.schema_check import schema_diagnostics
+
+
+@dataclass(frozen=True)
+class LabelFilter:
+    value: str
+    operation: str = "IS"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    notify_on: str = "triggered_only"
+    retrigger_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class Webhook:
+    integration_id: int | None = None
+    recipients: tuple[str, ...] = ()
+    notify_on: str | None = None
+    retrigger_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class DetectionOverride:
+    enabled: bool | None = None
+    priority: str | None = None
+    threshold_count: int | None = None
+    threshold_window: str | None = None
+
+
+@dataclass(frozen=True)
+class ValuesSource:
+    display: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Values:
+    name_prefix: str = ""
+    field_prefix: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    application_names: tuple[LabelFilter, ...] = ()
+    subsystem_names: tuple[LabelFilter, ...] = ()
+    severities: tuple[str, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
+    incidents: Cadence | None = None
+    detections: dict[str, DetectionOverride] = field(default_factory=dict)
+    sources: tuple[ValuesSource, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def override(self, detection_id: str) -> DetectionOverride:
+        return self.detections.get(detection_id, DetectionOverride())
+
+    def enabled(self, detection_id: str) -> bool:
+        value = self.override(detection_id).enabled
+        return True if value is None else value
+
+    def priority(self, detection_id: str, default: str) -> str:
+        return self.override(detection_id).priority or default
+
+    def threshold(self, detection_id: str, default: Threshold | None) -> Threshold | None:
+        if default is None:
+            return None
+        override = self.override(detection_id)
+        return Threshold(
+            override.threshold_count if override.threshold_count is not None else default.count,
+            override.threshold_window or default.window,
+        )
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass
+class _Located:
+    """Where each detection override and label was last set, for error messages."""
+
+    detections: dict[str, tuple[str, int]] = field(default_factory=dict)
+    labels: dict[str, tuple[str, int]] = field(default_factory=dict)
+    thresholds: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def load_values(paths: list[Path], catalog: Catalog) -> Values:
+    merged: dict[str, Any] = {}
+    located = _Located()
+    found: list[Diagnostic] = []
+    sources = []
+    for path in paths:
+        display = str(path)
+        doc, problems = read_yaml_file(path, display)
+        if doc is None:
+            found += problems
+            continue
+        problems = schema_diagnostics(doc, "values.schema.json", display)
+        found += problems
+        if errors_only(problems):
+            continue
+        sources.append(ValuesSource(display, hashlib.sha256(path.read_bytes()).hexdigest()))
+        _remember_locations(doc, display, located)
+        merged = _merge(merged, doc.data)
+    found += _semantic_checks(merged, located, catalog)
+    if errors_only(found):
+        raise PackError(found)
+    return _build(merged, tuple(sources))
+
+
+def _remember_locations(doc: Any, display: str, located: _Located) -> None:
+    for detection_id, override in doc.data.get("detections", {}).items():
+        located.detections[detection_id] = (display, doc.line_of(("detections", detection_id)))
+        if "threshold" in override:
+            located.thresholds[detection_id] = (
+                display,
+                doc.line_of(("detections", detection_id, "threshold")),
+            )
+    for key in doc.data.get("labels", {}):
+        located.labels[key] = (display, doc.line_of(("labels", key)))
+
+
+def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog) -> Iterator[Diagnostic]:
+    known = set(catalog.ids)
+    for detection_id, (file, line) in sorted(located.detections.items()):
+        if detection_id not in known:
+            yield Diagnostic(
+                file,
+                line,
+                f"detections.{detection_id}",
+                f"unknown detection id {detection_id!r}",
+                "known ids: " + ", ".join(sorted(known)),
+            )
+    for detection_id, (file, line) in sorted(located.thresholds.items()):
+        if detection_id in known and catalog.get(detection_id).kind != "threshold":
+            yield Diagnostic(
+                file,
+                line,
+                f"detections.{detection_id}.threshold",
+                f"{detection_id!r} is an immediate detection and has no threshold",
+                "remove the threshold override",
+            )
+    for key, (file, line) in sorted(located.labels.items()):
+        if key in RESERVED_LABELS:
+            yield Diagnostic(
+                file,
+                line,
+                f"labels.{key}",
+                f"label {key!r} is reserved for ownership tracking",
+                "choose another key",
+            )
+
+
+def _build(raw: dict[str, Any], sources: tuple[ValuesSource, ...]) -> Values:
+    filters = raw.get("label_filters", {})
+    incidents = raw.get("incidents")
+    return Values(
+        name_prefix=raw.get("name_prefix", ""),
+        field_prefix=raw.get("field_prefix", ""),
+        labels=dict(sorted(raw.get("labels", {}).items())),
+        application_names=tuple(LabelFilter(**f) for f in filters.get("application_name", [])),
+        subsystem_names=tuple(LabelFilter(**f) for f in filters.get("subsystem_name", [])),
+        severities=tuple(filters.get("severities", [])),
+        webhooks=tuple(
+            Webhook(
+                w.get("integration_id"),
+                tuple(w.get("recipients", [])),
+                w.get("notify_on"),
+                w.get("retrigger_minutes"),
+            )
+            for w in raw.get("notifications", {}).get("webhooks", [])
+        ),
+        incidents=Cadence(**incidents) if incidents is not None else None,
+        detections={
+            detection_id: DetectionOverride(
+                o.get("enabled"),
+                o.get("priority"),
+                o.get("threshold", {}).get("count"),
+                o.get("threshold", {}).get("window"),
+            )
+            for detection_id, o in sorted(raw.get("detections", {}).items())
+        },
+        sources=sources,
+        raw=raw,
+    )
