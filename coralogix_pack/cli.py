@@ -108,19 +108,26 @@ def render(
     )
 
 
-def main() -> None:
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; PackError becomes located messages and exit 1."""
     from coralogix_pack.diagnostics import PackError
 
     try:
-        app()
+        app(args=argv, prog_name="pack")
+        return 0
+    except SystemExit as exc:  # typer ends every run this way, usage errors included
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PackError as exc:
-        code = _report(exc.diagnostics)
-        sys.exit(code or 1)
+        return _report(exc.diagnostics) or 1
     except KeyboardInterrupt:
         _err("interrupted")
-        sys.exit(130)
+        return 130
     except Exception as exc:  # a crash trace is a bug; show it only on request
         if os.environ.get("PACK_DEBUG"):
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (set PACK_DEBUG=1 for the trace and report it)")
-        sys.exit(3)
+        return 3
+
+
+def main() -> None:
+    sys.exit(run())

@@ -53,6 +53,8 @@ def _diagnostic(error: ValidationError, doc: YamlDocument, file: str) -> Diagnos
         extra = _extra_keys(error)
         if extra:
             path = (*path, extra[0])
+    elif error.validator == "not" and isinstance(error.validator_value, dict):
+        path = (*path, *error.validator_value.get("required", [])[:1])
     return Diagnostic(file, doc.line_of(path), dotted(path), message, hint)
 
 
@@ -80,8 +82,15 @@ def _explain(error: ValidationError) -> tuple[str, str]:
         return f"expected {schema['type']}, got {type(error.instance).__name__} {error.instance!r}", ""
     if kind == "pattern":
         return f"{error.instance!r} does not match the expected form", f"pattern {schema['pattern']}"
-    if kind in ("minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum"):
-        return error.message, ""
+    if kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        return f"text is {len(error.instance)} characters; {bound} {error.validator_value} allowed", ""
+    if kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        return f"list has {len(error.instance)} items; {bound} {error.validator_value} allowed", ""
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        return f"{error.instance!r} is out of range; {bound} {error.validator_value} allowed", ""
     if kind == "not" and error.validator_value == {"required": ["threshold"]}:
         return "'threshold' is only allowed when kind is 'threshold'", "remove it or set kind: threshold"
     if kind == "oneOf":

@@ -7,7 +7,7 @@ from pathlib import Path
 from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.loader import load_catalog_with_diagnostics
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.render.engine import Templates
 from coralogix_pack.render.view import alert_view
 from coralogix_pack.values import Values, load_values
@@ -37,7 +37,7 @@ def load_inputs(
 ) -> tuple[Catalog, Values, Templates]:
     """Everything a render needs, validated; raises PackError listing every problem."""
     catalog, found = validate(catalog_dir, templates_dir, values_files)
-    if catalog is None or any(d.severity == "error" for d in found):
-        raise PackError(found)
+    if catalog is None or errors_only(found):
+        raise PackError(d for d in found if d.path != PROVENANCE_PATH)
     values = load_values(values_files, catalog) if values_files else Values()
     return catalog, values, Templates(templates_dir)

@@ -1,0 +1,51 @@
+# Root module that deploys the rendered pack with Terraform.
+#
+#   pack render --values ../values.production.yaml --out ../../out
+#   export CORALOGIX_API_KEY=...   # Alerts preset: alerts:ReadConfig + alerts:UpdateConfig
+#   export CORALOGIX_ENV=EU1       # or CORALOGIX_DOMAIN for a custom domain
+#   terraform init && terraform plan
+#
+# The provider block is empty on purpose: the provider reads its settings from
+# the environment variables above, so no secret ever sits in this file.
+
+terraform {
+  required_version = ">= 1.3.0"
+
+  required_providers {
+    coralogix = {
+      source  = "coralogix/coralogix"
+      version = "~> 3.0"
+    }
+  }
+}
+
+provider "coralogix" {}
+
+module "azure_vm_security" {
+  source = "../../out/terraform"
+
+  name_prefix = "[SEC][Azure] "
+  labels      = { team = "secops", environment = "production" }
+
+  label_filters = {
+    application_name = [{ value = "azure", operation = "STARTS_WITH" }]
+  }
+
+  notifications = {
+    webhooks = [
+      { integration_id = 101 },
+      { integration_id = 202, notify_on = "triggered_and_resolved", retrigger_minutes = 60 },
+    ]
+  }
+
+  incidents = { notify_on = "triggered_and_resolved", retrigger_minutes = 30 }
+
+  detections = {
+    "resource-deleted"   = { enabled = false }
+    "bulk-disk-deletion" = { threshold = { count = 15 } }
+  }
+}
+
+output "alert_ids" {
+  value = module.azure_vm_security.alert_ids
+}

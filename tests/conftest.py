@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from coralogix_pack.cli import run
+
+REPO = Path(__file__).resolve().parents[1]
+CATALOG = REPO / "catalog"
+TEMPLATES = REPO / "templates"
+SHARED = Path(os.environ.get("CORALOGIX_PACK_SHARED", REPO.parent / "shared"))
+CONTRACT = SHARED / "contracts" / "coralogix-alert-definitions.openapi.json"
+DETECTION_IDS = [
+    "locked-vm-delete-attempt",
+    "vm-deleted",
+    "vm-backup-deleted",
+    "public-ip-associated",
+    "vm-password-reset",
+    "bulk-disk-deletion",
+    "disk-deleted",
+    "bulk-vm-deletion",
+    "vm-reimaged",
+    "vm-turned-off",
+    "vmss-extension-changed",
+    "resource-deallocated",
+    "resource-deleted",
+]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    def invoke(*args: str, cwd: Path | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = run([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def catalog_copy(tmp_path) -> Path:
+    target = tmp_path / "catalog"
+    shutil.copytree(CATALOG, target)
+    return target

@@ -1,0 +1,115 @@
+"""JSON and HCL string escaping round-trip through real parsers, alone and inside rendered files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import hcl2
+import pytest
+from hcl2 import SerializationOptions
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from coralogix_pack.render.escaping import hcl_string, json_value
+
+# python-hcl2 only lexes an escaped "$${" when a "}" closes it, so hypothesis uses closed
+# sequences; the bare ones are checked through Terraform itself below.
+PIECES = st.sampled_from(
+    ['"', "\\", "\n", "\r", "\t", "$", "%", "{", "}", "${x}", "%{ if }", "$${y}", "é", "漢", "🙂"]
+)
+TRICKY = st.lists(
+    st.one_of(PIECES, st.characters(codec="utf-8", exclude_categories=("Cs",))), max_size=30
+).map("".join)
+
+
+def _hcl_decode(text: str) -> str:
+    """python-hcl2 keeps template escapes; Terraform turns $${ and %%{ back into ${ and %{."""
+    options = SerializationOptions(strip_string_quotes=True)
+    return (
+        hcl2.loads(f"v = {text}\n", serialization_options=options)["v"]
+        .replace("$${", "${")
+        .replace("%%{", "%{")
+    )
+
+
+@given(TRICKY)
+def test_json_round_trip(value):
+    assert json.loads(json_value(value)) == value
+
+
+@given(TRICKY)
+def test_hcl_round_trip(value):
+    assert _hcl_decode(hcl_string(value)) == value
+
+
+BARE = ["${", "%{", "a${b", "$${", "%%{", 'q"\\${x}\n', "$", "}${"]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
+def test_terraform_decodes_escapes_exactly(tmp_path):
+    body = "".join(f'output "o{i}" {{\n  value = {hcl_string(v)}\n}}\n' for i, v in enumerate(BARE))
+    (tmp_path / "main.tf").write_text(body)
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1"}
+    subprocess.run(
+        ["terraform", "apply", "-auto-approve", "-no-color", "-input=false"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    out = subprocess.run(
+        ["terraform", "output", "-json"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    decoded = json.loads(out)
+    assert [decoded[f"o{i}"]["value"] for i in range(len(BARE))] == BARE
+
+
+def test_hcl_escapes_template_sequences():
+    assert hcl_string("a${b}%{c}") == '"a$${b}%%{c}"'
+    assert hcl_string('q"\\') == '"q\\"\\\\"'
+
+
+@settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    title=TRICKY.map(lambda t: "T " + " ".join(t.split()) + " T"),
+    description=TRICKY.map(lambda t: "D" * 20 + t),
+)
+def test_rendered_files_round_trip_tricky_text(tmp_path_factory, title, description):
+    import yaml
+    from conftest import CATALOG, TEMPLATES
+
+    from coralogix_pack.catalog.loader import load_catalog
+    from coralogix_pack.render.engine import Templates
+    from coralogix_pack.render.pipeline import render_pack
+    from coralogix_pack.values import Values
+
+    catalog_dir = tmp_path_factory.mktemp("c") / "catalog"
+    shutil.copytree(CATALOG, catalog_dir)
+    path = catalog_dir / "vm-deleted.yaml"
+    raw = yaml.safe_load(path.read_text())
+    raw["title"], raw["description"] = title, description
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    rendered = render_pack(load_catalog(catalog_dir), Values(), Templates(TEMPLATES))
+    alert = json.loads(rendered.files["alerts/vm-deleted.json"])["alertDefProperties"]
+    assert alert["name"] == title.strip()
+    assert alert["description"].startswith(description.strip())
+    options = SerializationOptions(strip_string_quotes=True)
+    main = hcl2.loads(rendered.files["terraform/main.tf"], serialization_options=options)
+    entry = main["locals"][0]["catalog"]["vm-deleted"]
+
+    def decode(text: str) -> str:
+        return text.replace("$${", "${").replace("%%{", "%{")
+
+    assert decode(entry["title"]) == title.strip()
+    assert decode(entry["description"]) == alert["description"]

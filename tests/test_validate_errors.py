@@ -1,0 +1,277 @@
+"""Every check of `pack validate` fed a bad input: message, location, exit code, no traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def _expect(result, file: Path, line: int, field: str, message: str) -> None:
+    assert result.code == 1, result.text
+    assert "Traceback" not in result.text
+    pattern = re.escape(f"{file.name}:{line}: {field}:") + r" .*" + re.escape(message)
+    assert re.search(pattern, result.err), f"no {pattern!r} in:\n{result.err}"
+
+
+CASES = [
+    # (file, old text, new text, line needle, field path, message)
+    (
+        "vm-deleted.yaml",
+        "kind: immediate",
+        "kind: immediate\ncolour: red",
+        "colour:",
+        "colour",
+        "unknown field 'colour'",
+    ),
+    ("vm-deleted.yaml", "priority: P3", "priority: P9", "priority: P9", "priority", "'P9' is not allowed"),
+    ("vm-deleted.yaml", "kind: immediate", "kind: sometimes", "kind:", "kind", "'sometimes' is not allowed"),
+    (
+        "bulk-disk-deletion.yaml",
+        "window: 20m",
+        "window: 25m",
+        "window:",
+        "threshold.window",
+        "'25m' is not allowed",
+    ),
+    ("vm-deleted.yaml", "AND resultType", "AND resultType:(Success OR", "query:", "query", "invalid Lucene"),
+    (
+        "vm-deleted.yaml",
+        "AND resultType:(Success OR Succeeded)",
+        "resultType:Success",
+        "query:",
+        "query",
+        "implicit operator",
+    ),
+    (
+        "vm-deleted.yaml",
+        "AND resultType:(Success OR Succeeded)",
+        "AND resultType:*uccess",
+        "query:",
+        "query",
+        "leading wildcard",
+    ),
+    (
+        "vm-deleted.yaml",
+        "AND resultType:(Success OR Succeeded)",
+        "AND properties.entity:Microsoft.Compute/x",
+        "query:",
+        "query",
+        "unescaped '/'",
+    ),
+    (
+        "vm-deleted.yaml",
+        "AND resultType:(Success OR Succeeded)",
+        "&& resultType:Success",
+        "query:",
+        "query",
+        "operator '&&' is not portable",
+    ),
+    (
+        "vm-deleted.yaml",
+        "AND resultType:(Success OR Succeeded)",
+        "AND resultType:Success OR resultType:Succeeded",
+        "query:",
+        "query",
+        "AND and OR mixed",
+    ),
+    (
+        "vm-deleted.yaml",
+        "AND resultType:(Success OR Succeeded)",
+        "AND colour:red",
+        "query:",
+        "query",
+        "unknown field 'colour'",
+    ),
+    (
+        "vm-deleted.yaml",
+        '"MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE"\n      OR ',
+        "",
+        "query:",
+        "query",
+        "has no upper-case variant",
+    ),
+    (
+        "vm-deleted.yaml",
+        "- id: T1578.003",
+        "- id: T1485",
+        "id: T1485",
+        "mitre.techniques[0].id",
+        "T1485 Data Destruction does not belong to TA0112 Defense Impairment",
+    ),
+    (
+        "vm-deleted.yaml",
+        "    id: TA0112",
+        "    id: TA0999",
+        "tactic:",
+        "mitre.tactic.id",
+        "unknown tactic TA0999",
+    ),
+    (
+        "vm-deleted.yaml",
+        "name: Delete Cloud Instance",
+        "name: Delete Instance",
+        "id: T1578.003",
+        "mitre.techniques[0].name",
+        "is named 'Delete Cloud Instance'",
+    ),
+    (
+        "vm-deleted.yaml",
+        "id: vm-deleted",
+        "id: disk-deleted",
+        "id: disk-deleted",
+        "id",
+        "does not match the file",
+    ),
+    (
+        "vm-deleted.yaml",
+        "title: Azure VM deleted",
+        "title: Azure managed disk deleted",
+        "title:",
+        "title",
+        "duplicate title",
+    ),
+    (
+        "vm-deleted.yaml",
+        "kind: immediate",
+        "kind: immediate\nthreshold:\n  count: 3\n  window: 5m",
+        "kind: immediate",
+        "",
+        "'threshold' is only allowed when kind is 'threshold'",
+    ),
+    (
+        "vm-deleted.yaml",
+        "title: Azure VM deleted",
+        "title: Azure VM deleted\ntitle: again",
+        "title: again",
+        "title",
+        "duplicate key",
+    ),
+    ("vm-deleted.yaml", "priority: P3", "priority: [P3", "priority: [P3", "", "invalid YAML"),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "needle", "field", "message"), CASES, ids=[c[-1][:40] for c in CASES]
+)
+def test_bad_catalog_input(cli, catalog_copy, file, old, new, needle, field, message):
+    path = catalog_copy / file
+    _edit(path, old, new)
+    result = cli("validate", "--catalog", catalog_copy)
+    line = _line_of(path, needle)
+    if field == "":
+        assert result.code == 1 and "Traceback" not in result.text
+        assert f"{file}:" in result.err and message in result.err, result.err
+        reported = int(re.search(re.escape(file) + r":(\d+):", result.err).group(1))
+        assert abs(reported - line) <= 1, result.err
+    else:
+        _expect(result, path, line, field, message)
+
+
+def test_duplicate_id_names_both_files(cli, catalog_copy):
+    (catalog_copy / "vm-deleted-copy.yaml").write_text((catalog_copy / "vm-deleted.yaml").read_text())
+    result = cli("validate", "--catalog", catalog_copy)
+    assert result.code == 1
+    assert "duplicate id 'vm-deleted'" in result.err and "already used by vm-deleted" in result.err
+
+
+def test_over_long_title(cli, catalog_copy):
+    path = catalog_copy / "vm-deleted.yaml"
+    _edit(path, "title: Azure VM deleted", "title: " + "C" * 201)
+    _expect(cli("validate", "--catalog", catalog_copy), path, 2, "title", "201 characters; at most 200")
+
+
+def test_api_name_limit_counts_the_prefix(tmp_path):
+    from conftest import CATALOG, TEMPLATES
+
+    from coralogix_pack.validation import validate
+
+    values = tmp_path / "values.yaml"
+    values.write_text("name_prefix: '" + "p" * 100 + "'\n")
+    _, found = validate(CATALOG, TEMPLATES, [values])
+    assert not [d for d in found if d.path == "title"]
+    # Shrink the API limit instead of inventing a 500-character title.
+    from coralogix_pack.catalog import checks
+
+    original = checks.MAX_NAME_LENGTH
+    checks.MAX_NAME_LENGTH = 120
+    try:
+        _, found = validate(CATALOG, TEMPLATES, [values])
+    finally:
+        checks.MAX_NAME_LENGTH = original
+    long = [d for d in found if d.path == "title"]
+    assert long and all("the API allows 120" in d.message and d.line == 2 for d in long)
+
+
+VALUES_CASES = [
+    ("detections:\n  vm-deletd:\n    enabled: false\n", 2, "detections.vm-deletd", "unknown detection id"),
+    (
+        "detections:\n  vm-deleted:\n    priority: P0\n",
+        3,
+        "detections.vm-deleted.priority",
+        "'P0' is not allowed",
+    ),
+    (
+        "detections:\n  vm-deleted:\n    threshold:\n      count: 3\n",
+        3,
+        "detections.vm-deleted.threshold",
+        "is an immediate detection",
+    ),
+    ("labels:\n  managed_by: me\n", 2, "labels.managed_by", "reserved"),
+    ("label_filters:\n  severities: [Loud]\n", 2, "label_filters.severities[0]", "'Loud' is not allowed"),
+    (
+        "notifications:\n  webhooks:\n    - notify_on: triggered_only\n",
+        3,
+        "notifications.webhooks[0]",
+        "exactly one",
+    ),
+    ("colour: red\n", 1, "colour", "unknown field 'colour'"),
+    ("field_prefix: 'bad prefix'\n", 1, "field_prefix", "does not match"),
+    ("name_prefix: [\n", 2, "", "invalid YAML"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "message"), VALUES_CASES, ids=[c[-1] for c in VALUES_CASES]
+)
+def test_bad_values_file(cli, tmp_path, text, line, field, message):
+    values = tmp_path / "prod.yaml"
+    values.write_text(text)
+    for command in (("validate",), ("render", "--out", tmp_path / "out")):
+        result = cli(*command, "--values", values)
+        assert result.code == 1 and "Traceback" not in result.text
+        location = f"prod.yaml:{line}: {field}:" if field else f"prod.yaml:{line}:"
+        assert location in result.err and message in result.err, result.err
+    assert not (tmp_path / "out").exists(), "nothing may be written when inputs are invalid"
+
+
+def test_all_errors_are_reported_at_once(cli, catalog_copy):
+    _edit(catalog_copy / "vm-deleted.yaml", "priority: P3", "priority: P9")
+    _edit(catalog_copy / "disk-deleted.yaml", "kind: immediate", "kind: never")
+    _edit(catalog_copy / "vm-reimaged.yaml", "    id: TA0112", "    id: TA0040")
+    result = cli("validate", "--catalog", catalog_copy)
+    assert result.code == 1
+    for name in ("vm-deleted.yaml", "disk-deleted.yaml", "vm-reimaged.yaml"):
+        assert name in result.err
+
+
+def test_missing_catalog_and_pack_file(cli, tmp_path, catalog_copy):
+    result = cli("validate", "--catalog", tmp_path / "nope")
+    assert result.code == 1 and "catalog directory not found" in result.err
+    (catalog_copy / "pack.yaml").unlink()
+    result = cli("validate", "--catalog", catalog_copy)
+    assert result.code == 1 and "pack.yaml: missing pack metadata file" in result.err
