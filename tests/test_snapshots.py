@@ -1,6 +1,6 @@
 """Snapshot of the default render. Refresh after an intended change with:
 
-    PACK_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py
+PACK_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py
 """
 
 from __future__ import annotations
@@ -29,5 +29,7 @@ def test_default_render_matches_snapshot(tmp_path):
     stored = _files(SNAPSHOT)
     assert sorted(stored) == sorted(fresh)
     for path in fresh:
-        diff = "".join(difflib.unified_diff(stored[path].splitlines(True), fresh[path].splitlines(True), path, path))
+        diff = "".join(
+            difflib.unified_diff(stored[path].splitlines(True), fresh[path].splitlines(True), path, path)
+        )
         assert not diff, diff

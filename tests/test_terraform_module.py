@@ -78,14 +78,24 @@ def test_variables_mirror_the_values_file(module_dir):
 
 @pytest.mark.skipif(TERRAFORM is None, reason="terraform not on PATH")
 def test_terraform_fmt_check(module_dir):
-    result = subprocess.run([TERRAFORM, "fmt", "-check", "-recursive", "-diff", str(module_dir)],
-                            capture_output=True, text=True, env=TF_ENV, timeout=120)
+    result = subprocess.run(
+        [TERRAFORM, "fmt", "-check", "-recursive", "-diff", str(module_dir)],
+        capture_output=True,
+        text=True,
+        env=TF_ENV,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.skipif(TERRAFORM is None, reason="terraform not on PATH")
 def test_examples_are_fmt_clean():
     examples = Path(__file__).parents[1] / "examples"
-    result = subprocess.run([TERRAFORM, "fmt", "-check", "-recursive", str(examples)],
-                            capture_output=True, text=True, env=TF_ENV, timeout=120)
+    result = subprocess.run(
+        [TERRAFORM, "fmt", "-check", "-recursive", str(examples)],
+        capture_output=True,
+        text=True,
+        env=TF_ENV,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

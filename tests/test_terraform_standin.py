@@ -1,0 +1,135 @@
+"""Type-check the rendered module with Terraform itself against a stand-in of the provider.
+
+The stand-in (tests/tfstub) serves the coralogix_alert schema over the plugin
+protocol; a dev_overrides CLI config points Terraform at it, so `validate` and
+`plan` run offline and without `terraform init`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coralogix_pack.cli import run
+
+TERRAFORM = shutil.which("terraform")
+pytestmark = pytest.mark.skipif(TERRAFORM is None, reason="terraform not on PATH")
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def tf_env(tmp_path_factory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("tfprovider")
+    plugin = home / "bin" / "terraform-provider-coralogix"
+    plugin.parent.mkdir()
+    plugin.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(TESTS)!r})\n"
+        "from tfstub.coralogix_provider import main\nmain()\n"
+    )
+    plugin.chmod(0o755)
+    config = home / "cli.tfrc"
+    config.write_text(
+        "provider_installation {\n  dev_overrides {\n"
+        f'    "coralogix/coralogix" = "{plugin.parent}"\n  }}\n  direct {{}}\n}}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    return {**env, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+
+
+@pytest.fixture
+def module(tmp_path) -> Path:
+    out = tmp_path / "out"
+    assert run(["render", "--out", str(out)]) == 0
+    return out / "terraform"
+
+
+def terraform(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [TERRAFORM, *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, timeout=240
+    )
+
+
+def planned_creates(env: dict[str, str], cwd: Path, *args: str) -> list[dict]:
+    result = terraform(env, cwd, "plan", "-input=false", "-out=tfplan", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = subprocess.run(
+        [TERRAFORM, "show", "-json", "tfplan"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    changes = json.loads(shown.stdout)["resource_changes"]
+    return [c for c in changes if c["type"] == "coralogix_alert" and c["change"]["actions"] == ["create"]]
+
+
+def test_validate_and_plan_with_default_inputs(tf_env, module):
+    result = terraform(tf_env, module, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    creates = planned_creates(tf_env, module)
+    assert len(creates) == 13
+    after = {c["name"]: c["change"]["after"] for c in creates}
+    disk = after["bulk_disk_deletion"]
+    rule = disk["type_definition"]["logs_threshold"]["rules"][0]
+    assert rule["condition"] == {"threshold": 10, "time_window": "20_MINUTES", "condition_type": "MORE_THAN"}
+    assert after["vm_deleted"]["priority"] == "P3"
+    assert after["vm_deleted"]["labels"]["pack_detection"] == "vm-deleted"
+
+
+def test_plan_with_production_tfvars(tf_env, tmp_path):
+    out = tmp_path / "out"
+    values = TESTS.parent / "examples" / "values.production.yaml"
+    assert run(["render", "--out", str(out), "--values", str(values)]) == 0
+    creates = planned_creates(tf_env, out / "terraform")
+    after = {c["name"]: c["change"]["after"] for c in creates}
+    assert len(after) == 13
+    assert after["resource_deleted"]["enabled"] is False
+    assert after["vm_deleted"]["name"] == "[SEC][Azure] Azure VM deleted"
+    rule = after["bulk_disk_deletion"]["type_definition"]["logs_threshold"]["rules"][0]
+    assert rule["condition"]["threshold"] == 15
+    hooks = after["vm_deleted"]["notification_group"]["webhooks_settings"]
+    assert {h["integration_id"] for h in hooks} == {"101", "202", None}
+    filters = after["vm_deleted"]["type_definition"]["logs_immediate"]["logs_filter"]["simple_filter"]
+    assert filters["label_filters"]["application_name"] == [{"value": "azure", "operation": "STARTS_WITH"}]
+
+
+MUTATIONS = [
+    ("type_definition = {", "type_definition {", "validate", "Unsupported block type"),
+    ("override = { priority", "# override = { priority", "validate", 'attribute "override" is required'),
+    ('condition_type = "MORE_THAN"', 'condition_type = "GREATER"', "plan", "'GREATER' is not one of"),
+    ('"20m" = "20_MINUTES"', '"20m" = "20MIN"', "plan", "'20MIN' is not one of"),
+    (
+        'labels      = merge(var.labels, local.ownership_labels["vm-deleted"])',
+        'group_by    = ["x"]\n  labels      = merge(var.labels, local.ownership_labels["vm-deleted"])',
+        "plan",
+        "group_by is not supported",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "command", "message"), MUTATIONS, ids=[m[-1] for m in MUTATIONS])
+def test_standin_catches_broken_modules(tf_env, module, old, new, command, message):
+    main = module / "main.tf"
+    text = main.read_text()
+    assert old in text
+    main.write_text(text.replace(old, new, 1))
+    args = ["plan", "-input=false"] if command == "plan" else ["validate"]
+    result = terraform(tf_env, module, *args)
+    assert result.returncode != 0
+    assert message in " ".join((result.stdout + result.stderr).split()), result.stdout + result.stderr
+
+
+def test_variable_validation_rejects_bad_inputs(tf_env, module):
+    (module / "bad.auto.tfvars.json").write_text(
+        json.dumps({"detections": {"vm-deletd": {"enabled": False}}})
+    )
+    result = terraform(tf_env, module, "plan", "-input=false")
+    assert result.returncode != 0 and "Unknown detection id" in result.stdout + result.stderr
