@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("pack", deadline=None)
+settings.load_profile("pack")
 
 from coralogix_pack.cli import run
 

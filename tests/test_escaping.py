@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from coralogix_pack.render.escaping import hcl_string, json_value
 
-# python-hcl2 only lexes an escaped "$${" when a "}" closes it, so hypothesis uses closed
-# sequences; the bare ones are checked through Terraform itself below.
+# python-hcl2 only lexes an escaped "$${" when a "}" closes it, and it reads an escaped CR
+# back as a newline, so hypothesis leaves those out; Terraform itself checks them below.
 PIECES = st.sampled_from(
-    ['"', "\\", "\n", "\r", "\t", "$", "%", "{", "}", "${x}", "%{ if }", "$${y}", "é", "漢", "🙂"]
+    ['"', "\\", "\n", "\t", "$", "%", "{", "}", "${x}", "%{ if }", "$${y}", "é", "漢", "🙂"]
 )
 TRICKY = (
-    st.lists(st.one_of(PIECES, st.characters(codec="utf-8", exclude_categories=("Cs",))), max_size=30)
+    st.lists(st.one_of(PIECES, st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\r")), max_size=30)
     .map("".join)
     .filter(lambda t: re.search(r"[$%]\{[^}]*$", t) is None)
 )
@@ -48,7 +48,7 @@ def test_hcl_round_trip(value):
     assert _hcl_decode(hcl_string(value)) == value
 
 
-BARE = ["${", "%{", "a${b", "$${", "%%{", 'q"\\${x}\n', "$", "}${"]
+BARE = ["${", "%{", "a${b", "$${", "%%{", 'q"\\${x}\n', "$", "}${", "a\rb\r\n", "tab\there"]
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
