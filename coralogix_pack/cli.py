@@ -108,6 +108,128 @@ def render(
     )
 
 
+Format = Annotated[str, typer.Option("--format", help="text or json.", case_sensitive=False)]
+
+
+def _check_format(value: str) -> str:
+    if value.lower() not in ("text", "json"):
+        raise typer.BadParameter(f"--format must be text or json, not {value!r}")
+    return value.lower()
+
+
+@app.command("test")
+def test_command(
+    ids: Annotated[list[str] | None, typer.Argument(help="Detection ids (default: all).")] = None,
+    catalog: CatalogOpt = None,
+    output: Format = "text",
+) -> None:
+    """Run each detection's test records through the evaluator in both case modes."""
+    import json
+
+    from coralogix_pack.catalog.loader import load_catalog
+    from coralogix_pack.diagnostics import Diagnostic, PackError
+    from coralogix_pack.reports import console, print_test_reports
+    from coralogix_pack.testing.cases import run_tests
+
+    fmt = _check_format(output)
+    loaded = load_catalog(_dirs(catalog, None)[0])
+    unknown = [i for i in ids or [] if i not in loaded.ids]
+    if unknown:
+        raise PackError(
+            [
+                Diagnostic(
+                    str(loaded.directory),
+                    0,
+                    "",
+                    f"unknown detection id {i!r}",
+                    "known ids: " + ", ".join(loaded.ids),
+                )
+                for i in unknown
+            ]
+        )
+    reports = run_tests(loaded, list(ids or []))
+    if fmt == "json":
+        print(
+            json.dumps(
+                {"ok": all(r.ok for r in reports), "detections": [r.as_dict() for r in reports]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print_test_reports(reports, console())
+    raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+
+
+@app.command()
+def backtest(
+    files: Annotated[
+        list[Path], typer.Argument(help="NDJSON or Event Hub JSON files, optionally gzipped.", dir_okay=False)
+    ],
+    since: Annotated[
+        str | None, typer.Option("--from", help="Only records at or after this RFC 3339 time.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Only records before this RFC 3339 time.")] = None,
+    values: ValuesOpt = None,
+    case_sensitive: Annotated[bool, typer.Option("--case-sensitive", help="Match case exactly.")] = False,
+    reorder_window: Annotated[
+        float,
+        typer.Option(
+            "--reorder-window",
+            help="Seconds of disorder tolerated in the input (records are replayed in time order).",
+        ),
+    ] = 600.0,
+    catalog: CatalogOpt = None,
+    output: Format = "text",
+) -> None:
+    """Replay exported Activity Logs and report what each detection would have fired."""
+    import json
+
+    from coralogix_pack.catalog.loader import load_catalog
+    from coralogix_pack.diagnostics import Diagnostic, PackError
+    from coralogix_pack.reports import console, print_backtest
+    from coralogix_pack.testing.backtest import backtest as replay
+    from coralogix_pack.testing.progress import byte_progress
+    from coralogix_pack.testing.timeutil import BadTime, parse_time
+    from coralogix_pack.values import Values, load_values
+
+    fmt = _check_format(output)
+    loaded = load_catalog(_dirs(catalog, None)[0])
+    settings = load_values(list(values), loaded) if values else Values()
+    bounds = []
+    for option, text in (("--from", since), ("--to", until)):
+        try:
+            bounds.append(parse_time(text) if text else None)
+        except BadTime as exc:
+            raise PackError(
+                [Diagnostic(option, 0, "", str(exc), "use RFC 3339, e.g. 2026-11-20T10:00:00Z")]
+            ) from None
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise PackError(
+            [Diagnostic(str(f), 0, "", "input file not found", "check the path") for f in missing]
+        )
+    with byte_progress(files) as advance:
+        result = replay(
+            loaded,
+            files,
+            settings,
+            case_sensitive=case_sensitive,
+            start=bounds[0],
+            end=bounds[1],
+            reorder_seconds=reorder_window,
+            on_bytes=advance,
+        )
+    for skipped in result.skip_reasons:
+        _err(f"{skipped.where}: skipped: {skipped.reason}")
+    if result.skipped > len(result.skip_reasons):
+        _err(f"... {result.skipped - len(result.skip_reasons)} more skipped")
+    if fmt == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_backtest(result, console())
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; PackError becomes located messages and exit 1."""
     from coralogix_pack.diagnostics import PackError

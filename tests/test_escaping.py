@@ -22,7 +22,10 @@ PIECES = st.sampled_from(
     ['"', "\\", "\n", "\t", "$", "%", "{", "}", "${x}", "%{ if }", "$${y}", "é", "漢", "🙂"]
 )
 TRICKY = (
-    st.lists(st.one_of(PIECES, st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\r")), max_size=30)
+    st.lists(
+        st.one_of(PIECES, st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\r")),
+        max_size=30,
+    )
     .map("".join)
     .filter(lambda t: re.search(r"[$%]\{[^}]*$", t) is None)
 )

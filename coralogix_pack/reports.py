@@ -1,0 +1,67 @@
+"""Human-readable output of test and backtest results (rich tables on a terminal, plain in CI)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from coralogix_pack.testing.backtest import BacktestResult
+from coralogix_pack.testing.cases import DetectionReport
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
+
+
+def print_test_reports(reports: list[DetectionReport], out: Console) -> None:
+    table = Table(title="pack test (each case in both case modes)")
+    for column in ("detection", "cases", "passed", "failed", "status"):
+        table.add_column(column, justify="right" if column in ("cases", "passed", "failed") else "left")
+    for report in reports:
+        table.add_row(
+            report.id,
+            str(report.checks),
+            str(report.passed),
+            str(len(report.failures)),
+            "ok" if report.ok else "FAIL",
+        )
+    out.print(table)
+    for report in reports:
+        for problem in report.problems:
+            out.print(f"[bold red]{report.id}[/]: {problem}")
+        for failure in report.failures:
+            out.print(
+                f"[bold red]{report.id}[/] / {failure.name} ({failure.mode}): expected "
+                f"{failure.expected}, got {failure.got}"
+            )
+            out.print(f"  decided by: {failure.clause}", markup=False)
+            if failure.record is not None:
+                out.print("  record: " + _short_json(failure.record), markup=False)
+
+
+def _short_json(record: dict[str, Any], limit: int = 600) -> str:
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -> None:
+    out.print(
+        f"{result.records} records replayed, {result.skipped} skipped"
+        + (f", {result.out_of_range} outside --from/--to" if result.out_of_range else "")
+    )
+    table = Table(title="pack backtest")
+    for column in ("detection", "matches", "alerts"):
+        table.add_column(column, justify="left" if column == "detection" else "right")
+    for detection_id, tally in sorted(result.detections.items()):
+        name = detection_id if tally.enabled else f"{detection_id} (disabled)"
+        table.add_row(name, str(tally.matches), str(tally.alerts))
+    out.print(table)
+    for alert in result.alerts[:max_alerts]:
+        records = ", ".join(map(str, alert["records"][:12])) + (" ..." if len(alert["records"]) > 12 else "")
+        out.print(f"{alert['time']}  {alert['detection']}  {alert['matches']} match(es)  records {records}")
+    if len(result.alerts) > max_alerts:
+        out.print(f"... {len(result.alerts) - max_alerts} more alerts (use --format json for all)")

@@ -1,0 +1,1 @@
+"""Offline testing: test records per detection (`pack test`) and log replay (`pack backtest`)."""

@@ -1,0 +1,138 @@
+"""`pack test`: run every detection's test records through the evaluator in both case modes."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from coralogix_pack.catalog.model import Catalog, Detection, Scenario
+from coralogix_pack.lucene.evaluator import CompiledQuery, UnsupportedQuery, compile_query
+from coralogix_pack.lucene.syntax import QuerySyntaxError
+from coralogix_pack.testing.timeutil import format_time, parse_time
+from coralogix_pack.testing.windows import firing_for
+
+MODES = {"case-insensitive": False, "case-sensitive": True}
+
+
+@dataclass
+class Failure:
+    name: str
+    mode: str
+    expected: str
+    got: str
+    clause: str
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class DetectionReport:
+    id: str
+    checks: int = 0
+    passed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # coverage gaps, broken queries
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "detection": self.id,
+            "checks": self.checks,
+            "passed": self.passed,
+            "failed": len(self.failures),
+            "ok": self.ok,
+            "problems": self.problems,
+            "failures": [f.__dict__ for f in self.failures],
+        }
+
+
+def coverage_problems(detection: Detection) -> list[str]:
+    problems = []
+    if not any(c.expect_match for c in detection.cases):
+        problems.append("no test record that must match (add one under tests.cases with expect: match)")
+    if not any(not c.expect_match for c in detection.cases):
+        problems.append("no test record that must not match (add one with expect: no_match)")
+    if detection.kind == "threshold":
+        if not any(s.expect_alerts > 0 for s in detection.scenarios):
+            problems.append("no scenario that must fire (add one under tests.scenarios)")
+        if not any(s.expect_alerts == 0 for s in detection.scenarios):
+            problems.append("no scenario that must stay quiet (add one with expect_alerts: 0)")
+    return problems
+
+
+def scenario_records(scenario: Scenario) -> list[tuple[float, dict[str, Any]]]:
+    start = parse_time(scenario.start)
+    records = []
+    for index in range(scenario.count):
+        record = copy.deepcopy(scenario.record)
+        moment = start + index * scenario.every_seconds
+        record["time"] = format_time(moment)
+        record["correlationId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scenario.name}/{index}"))
+        records.append((moment, record))
+    return records
+
+
+def run_detection(detection: Detection) -> DetectionReport:
+    report = DetectionReport(detection.id, problems=coverage_problems(detection))
+    for mode, case_sensitive in MODES.items():
+        try:
+            query = compile_query(detection.query, case_sensitive)
+        except (QuerySyntaxError, UnsupportedQuery) as exc:
+            report.problems.append(f"query cannot be evaluated: {exc}")
+            return report
+        _run_cases(detection, query, mode, report)
+        _run_scenarios(detection, query, mode, report)
+    return report
+
+
+def _run_cases(detection: Detection, query: CompiledQuery, mode: str, report: DetectionReport) -> None:
+    for case in detection.cases:
+        verdict, clause = query.explain(case.record)
+        report.checks += 1
+        if verdict == case.expect_match:
+            report.passed += 1
+        else:
+            report.failures.append(
+                Failure(case.name, mode, _word(case.expect_match), _word(verdict), clause, case.record)
+            )
+
+
+def _run_scenarios(detection: Detection, query: CompiledQuery, mode: str, report: DetectionReport) -> None:
+    threshold = detection.threshold
+    for scenario in detection.scenarios:
+        firing = firing_for(
+            detection.id,
+            detection.kind,
+            threshold.count if threshold else None,
+            threshold.window_seconds if threshold else None,
+        )
+        alerts = 0
+        for moment, record in scenario_records(scenario):
+            if query.matches(record) and firing.feed(moment, None):
+                alerts += 1
+        report.checks += 1
+        if alerts == scenario.expect_alerts:
+            report.passed += 1
+        else:
+            report.failures.append(
+                Failure(
+                    scenario.name,
+                    mode,
+                    f"{scenario.expect_alerts} alert(s)",
+                    f"{alerts} alert(s)",
+                    detection.query.split("\n")[0],
+                )
+            )
+
+
+def _word(match: bool) -> str:
+    return "match" if match else "no match"
+
+
+def run_tests(catalog: Catalog, ids: list[str] | None = None) -> list[DetectionReport]:
+    selected = [catalog.get(i) for i in ids] if ids else list(catalog.detections)
+    return [run_detection(d) for d in selected]

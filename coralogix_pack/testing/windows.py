@@ -1,0 +1,60 @@
+"""Coralogix alert firing semantics over a time-ordered stream of matching records.
+
+Immediate: one alert per matching record.
+Threshold: the alert fires when the matches inside a rolling window of the
+detection's length become strictly more than the threshold, and fires again
+only after the count has dropped back to the threshold or below. The window is
+half-open: a match exactly one window length after another is outside it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Alert:
+    detection: str
+    time: float
+    records: list[Any]
+
+    @property
+    def matches(self) -> int:
+        return len(self.records)
+
+
+@dataclass
+class ImmediateFiring:
+    detection: str
+
+    def feed(self, time: float, ref: Any) -> Alert | None:
+        return Alert(self.detection, time, [ref])
+
+
+@dataclass
+class ThresholdFiring:
+    detection: str
+    threshold: int
+    window_seconds: float
+    _window: deque = field(default_factory=deque)
+    _armed: bool = True
+
+    def feed(self, time: float, ref: Any) -> Alert | None:
+        window = self._window
+        while window and window[0][0] <= time - self.window_seconds:
+            window.popleft()
+        if len(window) <= self.threshold:
+            self._armed = True
+        window.append((time, ref))
+        if self._armed and len(window) > self.threshold:
+            self._armed = False
+            return Alert(self.detection, time, [r for _, r in window])
+        return None
+
+
+def firing_for(detection_id: str, kind: str, threshold: int | None, window_seconds: float | None):
+    if kind == "threshold":
+        return ThresholdFiring(detection_id, int(threshold or 0), float(window_seconds or 0))
+    return ImmediateFiring(detection_id)
