@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from coralogix_pack.cli import run
+
 settings.register_profile("pack", deadline=None)
 settings.load_profile("pack")
-
-from coralogix_pack.cli import run
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "catalog"

@@ -342,10 +342,10 @@ class _Compiler:
         if node.name == EXISTS_FIELD:
             if not isinstance(node.expr, Word):
                 raise UnsupportedQuery(node, "_exists_ takes one field name")
-            return Exists(node.expr.value, source)
+            return Exists(_unescape(node.expr.value), source)
         if isinstance(node.expr, SearchField):
             raise UnsupportedQuery(node, "nested field expression")
-        matcher = self.build(node.expr, node.name)
+        matcher = self.build(node.expr, _unescape(node.name))
         if isinstance(node.expr, BaseGroup):
             matcher.source = source  # explain "field:(a OR b)", not "a OR b"
         return matcher
