@@ -44,8 +44,8 @@ def test_broken_query_fails_with_the_deciding_clause(cli, catalog_copy):
     result = cli("test", "--catalog", catalog_copy)
     assert result.code == 1
     assert (
-        "vm-deleted / VM delete completed (upper-case export) (case-insensitive): expected match, got no match"
-        in result.out
+        "vm-deleted / VM delete completed (upper-case export) (case-insensitive): "
+        "expected match, got no match" in result.out
     )
     assert "decided by: resultType:(Accept OR Started)" in result.out
     assert '"operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE"' in result.out
