@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
 from coralogix_pack.lucene.syntax import render_query
-from coralogix_pack.testing.inputs import Reader, Skipped, in_time_order
+from coralogix_pack.testing.inputs import Match, Reader, Skipped, in_time_order
 from coralogix_pack.testing.timeutil import format_time
 from coralogix_pack.testing.windows import Alert, firing_for
 from coralogix_pack.values import Values
@@ -81,6 +81,9 @@ def backtest(
     max_skip_reasons: int = 50,
     on_bytes: Callable[[int], None] | None = None,
 ) -> BacktestResult:
+    """Stream the inputs once. Matching needs no order, so each record is evaluated as it is
+    read and dropped; only its matches (time, number, detection ids) wait in a small buffer
+    that releases them in time order to the firing logic. Memory is flat in the input size."""
     result = BacktestResult(
         detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}
     )
@@ -92,21 +95,26 @@ def backtest(
         if len(result.skip_reasons) < max_skip_reasons:
             result.skip_reasons.append(item)
 
-    reader = Reader(paths, skip, on_bytes)
-    for entry in in_time_order(reader, reorder_seconds):
-        if (start is not None and entry.time < start) or (end is not None and entry.time >= end):
-            result.out_of_range += 1
-            continue
-        result.records += 1
-        doc = Document(entry.record, not case_sensitive)  # one token cache shared by every rule
-        for rule in rules:
-            if rule.query.root.match(doc):
-                tally = result.detections[rule.id]
-                tally.matches += 1
-                alert = firings[rule.id].feed(entry.time, entry.number)
-                if alert is not None:
-                    tally.alerts += 1
-                    result.alerts.append(_alert_dict(alert))
+    def matches() -> Iterator[Match]:
+        fold = not case_sensitive
+        for entry in Reader(paths, skip, on_bytes):
+            if (start is not None and entry.time < start) or (end is not None and entry.time >= end):
+                result.out_of_range += 1
+                continue
+            result.records += 1
+            doc = Document(entry.record, fold)  # one token cache shared by every rule
+            matched = tuple(rule.id for rule in rules if rule.query.root.match(doc))
+            if matched:
+                yield Match(entry.time, entry.number, matched)
+
+    for match in in_time_order(matches(), reorder_seconds):
+        for detection_id in match.detections:
+            tally = result.detections[detection_id]
+            tally.matches += 1
+            alert = firings[detection_id].feed(match.time, match.number)
+            if alert is not None:
+                tally.alerts += 1
+                result.alerts.append(_alert_dict(alert))
     return result
 
 

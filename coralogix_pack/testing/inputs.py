@@ -37,6 +37,13 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Match:
+    time: float
+    number: int
+    detections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Skipped:
     where: str
     reason: str
@@ -133,10 +140,10 @@ def _parses(line: bytes) -> bool:
         return False
 
 
-def in_time_order(entries: Iterable[Entry], tolerance_seconds: float) -> Iterator[Entry]:
-    """Release entries in time order, holding each until the stream has moved
+def in_time_order(entries: Iterable[Match], tolerance_seconds: float) -> Iterator[Match]:
+    """Release items in time order, holding each until the stream has moved
     ``tolerance_seconds`` past it: memory is bounded by that span, not by the input."""
-    heap: list[tuple[float, int, Entry]] = []
+    heap: list[tuple[float, int, Match]] = []
     newest = float("-inf")
     for entry in entries:
         newest = max(newest, entry.time)
