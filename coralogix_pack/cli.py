@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -228,6 +228,235 @@ def backtest(
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
         print_backtest(result, console())
+
+
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="EU1, EU2, US1, US2, AP1, AP2 or AP3 (default: $CORALOGIX_REGION)."),
+]
+ApiUrlOpt = Annotated[
+    str | None,
+    typer.Option("--api-url", help="Base URL instead of a region, e.g. https://api.example/mgmt/openapi/5."),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--api-key-file",
+        help="Read the API key from this file (default: $CORALOGIX_API_KEY).",
+        dir_okay=False,
+    ),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request.")]
+RetryDelayOpt = Annotated[
+    float, typer.Option("--retry-base-delay", help="First retry back-off in seconds.", hidden=True)
+]
+
+
+def _client(
+    region: str | None, api_url: str | None, key_file: Path | None, timeout: float, retry_delay: float
+):
+    from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
+    from coralogix_pack.deploy.target import resolve_target
+
+    return CoralogixClient(
+        resolve_target(region, api_url, key_file), timeout=timeout, retry=RetryPolicy(base_delay=retry_delay)
+    )
+
+
+def _plan_for(client, catalog, templates, values, prune: bool, only: list[str] | None):
+    from coralogix_pack.deploy.plan import desired_alerts, make_plan
+    from coralogix_pack.diagnostics import Diagnostic, PackError
+    from coralogix_pack.validation import load_inputs
+
+    catalog_dir, templates_dir = _dirs(catalog, templates)
+    loaded, values_obj, engine = load_inputs(catalog_dir, templates_dir, list(values or []))
+    unknown = [i for i in only or [] if i not in loaded.ids]
+    if unknown:
+        raise PackError(
+            [
+                Diagnostic(
+                    "--only", 0, "", f"unknown detection id {i!r}", "known ids: " + ", ".join(loaded.ids)
+                )
+                for i in unknown
+            ]
+        )
+    desired = desired_alerts(loaded, values_obj, engine)
+    return make_plan(
+        loaded.pack.name,
+        loaded.pack.version,
+        client.target.base_url,
+        desired,
+        client.list_alerts(),
+        prune=prune,
+        only=only,
+    )
+
+
+def _deploy_failure(exc: Exception) -> NoReturn:
+    _err(f"error: {exc}")  # messages are built redacted: they never hold the API key
+    raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    values: ValuesOpt = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Plan deletion of managed alerts that left the pack.")
+    ] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Limit to these detection ids.")] = None,
+    region: RegionOpt = None,
+    api_url: ApiUrlOpt = None,
+    api_key_file: KeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    retry_delay: RetryDelayOpt = 0.5,
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+    output: Format = "text",
+) -> None:
+    """Compare the pack with the managed alerts in the account. Exit 0 no changes, 2 changes, 1 error."""
+    import json
+
+    from coralogix_pack.deploy.client import ApiError
+    from coralogix_pack.deploy.target import TargetError
+    from coralogix_pack.reports import console, print_plan
+
+    fmt = _check_format(output)
+    try:
+        with _client(region, api_url, api_key_file, timeout, retry_delay) as client:
+            result = _plan_for(client, catalog, templates, values, prune, only)
+    except (TargetError, ApiError) as exc:
+        _deploy_failure(exc)
+    if fmt == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_plan(result, console())
+    raise typer.Exit(2 if result.changes else 0)
+
+
+@app.command()
+def apply(
+    values: ValuesOpt = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Delete managed alerts that left the pack.")] = False,
+    max_delete: Annotated[int, typer.Option("--max-delete", help="Refuse a plan with more deletions.")] = 5,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Limit to these detection ids.")] = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show the plan (same as pack plan).")
+    ] = False,
+    region: RegionOpt = None,
+    api_url: ApiUrlOpt = None,
+    api_key_file: KeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    retry_delay: RetryDelayOpt = 0.5,
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+) -> None:
+    """Show the plan, ask for confirmation, then create, update and delete alerts."""
+    from coralogix_pack.deploy.apply import TooManyDeletes, apply_plan, check_delete_budget
+    from coralogix_pack.deploy.client import ApiError
+    from coralogix_pack.deploy.target import TargetError
+    from coralogix_pack.reports import console, print_plan
+
+    out = console()
+    try:
+        with _client(region, api_url, api_key_file, timeout, retry_delay) as client:
+            result = _plan_for(client, catalog, templates, values, prune, only)
+            print_plan(result, out)
+            if dry_run or not result.changes:
+                raise typer.Exit(2 if dry_run and result.changes else 0)
+            check_delete_budget(result, max_delete)
+            if not auto_approve and not _confirm(len(result.changes), client.target.base_url):
+                _err("apply cancelled; nothing was changed")
+                raise typer.Exit(1)
+
+            def show(outcome) -> None:
+                status = "ok" if outcome.ok else f"FAILED: {outcome.error}"
+                out.print(f"{outcome.action.action} {outcome.action.detection}: {status}", markup=False)
+
+            applied = apply_plan(result, client, show)
+    except (TargetError, ApiError, TooManyDeletes) as exc:
+        _deploy_failure(exc)
+    done = len(applied.outcomes) - len(applied.failed)
+    out.print(
+        f"Apply complete: {done} succeeded, {len(applied.failed)} failed."
+        + (" Run pack apply again to retry the failures." if applied.failed else "")
+    )
+    raise typer.Exit(1 if applied.failed else 0)
+
+
+def _confirm(changes: int, target: str) -> bool:
+    if not sys.stdin.isatty():
+        _err("stdin is not a terminal: pass --auto-approve to apply without confirmation")
+        return False
+    answer = input(f"Apply {changes} change(s) to {target}? Only 'yes' is accepted: ")
+    return answer.strip() == "yes"
+
+
+@app.command()
+def export(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the exported alerts.", file_okay=False)
+    ] = Path("export"),
+    region: RegionOpt = None,
+    api_url: ApiUrlOpt = None,
+    api_key_file: KeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    retry_delay: RetryDelayOpt = 0.5,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Write the managed alerts as the account holds them (for audits)."""
+    from coralogix_pack.catalog.loader import load_catalog
+    from coralogix_pack.deploy.client import ApiError
+    from coralogix_pack.deploy.export import export_managed
+    from coralogix_pack.deploy.target import TargetError
+
+    loaded = load_catalog(_dirs(catalog, None)[0])
+    try:
+        with _client(region, api_url, api_key_file, timeout, retry_delay) as client:
+            written = export_managed(client, loaded.pack.name, out)
+    except (TargetError, ApiError) as exc:
+        _deploy_failure(exc)
+    print(f"exported {len(written)} managed alert(s) to {out}")
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8080,
+    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    api_key_file: KeyFileOpt = None,
+    page_size: Annotated[int, typer.Option("--page-size", help="Alerts per list page.")] = 50,
+    fault_rate: Annotated[
+        float, typer.Option("--fault-rate", help="Share of requests answered with an injected fault.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fault schedule.")] = 0,
+) -> None:
+    """Run a local emulator of the alert-definitions API (for demos and tests)."""
+    import random
+
+    from coralogix_pack.deploy.emulator import Emulator, FaultPlan
+    from coralogix_pack.deploy.target import TargetError, _is_loopback, read_api_key
+
+    if not _is_loopback(host):
+        _err("error: the emulator only binds loopback addresses (127.0.0.1, ::1, localhost)")
+        raise typer.Exit(1)
+    try:
+        key = read_api_key(api_key_file)
+    except TargetError as exc:
+        _deploy_failure(exc)
+    faults = FaultPlan(rate=fault_rate, rng=random.Random(seed))
+    server = Emulator(key, host=host, port=port, page_size=page_size, faults=faults)
+    print(
+        f"emulating the alert-definitions API at {server.base_url} (use it with --api-url); Ctrl+C stops it",
+        flush=True,
+    )
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -65,3 +65,40 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         out.print(f"{alert['time']}  {alert['detection']}  {alert['matches']} match(es)  records {records}")
     if len(result.alerts) > max_alerts:
         out.print(f"... {len(result.alerts) - max_alerts} more alerts (use --format json for all)")
+
+
+def print_plan(plan, out: Console) -> None:  # plan: deploy.plan.Plan (kept untyped to keep imports lazy)
+    out.print(
+        f"Target: {plan.target}  (pack {plan.pack} {plan.version}; "
+        f"{plan.unmanaged} unmanaged alert(s) ignored)",
+        markup=False,
+    )
+    symbols = {"create": "+", "update": "~", "delete": "-"}
+    for action in plan.changes:
+        out.print(
+            f"{symbols[action.action]} {action.action} {action.detection}"
+            + (f" ({action.alert_id})" if action.alert_id else "")
+            + (f": {action.reason}" if action.reason else ""),
+            markup=False,
+        )
+        for change in action.changes:
+            out.print(f"    {change.format()}", markup=False)
+    if plan.drift:
+        out.print("Drift (edited outside the pack; apply reverts these):")
+        for drift in plan.drift:
+            out.print(f"  ! {drift.detection} ({drift.alert_id})", markup=False)
+            for change in drift.changes:
+                out.print(f"      live {change.format()}", markup=False)
+    for orphan in plan.orphans:
+        out.print(
+            f"  ? {orphan.detection} ({orphan.alert_id}) left the pack; kept (pass --prune to delete it)",
+            markup=False,
+        )
+    summary = plan.as_dict()["summary"]
+    if plan.changes:
+        out.print(
+            f"Plan: {summary['create']} to create, {summary['update']} to update, {summary['delete']} to "
+            f"delete, {summary['unchanged']} unchanged."
+        )
+    else:
+        out.print(f"No changes. {summary['unchanged']} managed alert(s) match the pack.")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from coralogix_pack import __version__
 from coralogix_pack.catalog.model import Catalog
+from coralogix_pack.fsutil import write_atomic
 from coralogix_pack.render.alerts import alert_json_text, render_alert
 from coralogix_pack.render.engine import Templates
 from coralogix_pack.render.terraform import TFVARS_FILE, render_module, tfvars
@@ -64,18 +63,6 @@ def _manifest(catalog: Catalog, values: Values, files: dict[str, str]) -> str:
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _previous_files(out: Path) -> set[str]:
     try:
         return set(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"])
@@ -88,10 +75,10 @@ def write_rendered(rendered: Rendered, out: Path) -> list[str]:
     stale = _previous_files(out) - set(rendered.files)
     for path, text in rendered.files.items():
         if path != MANIFEST:
-            _write_atomic(out / path, text)
+            write_atomic(out / path, text)
     for path in sorted(stale):
         (out / path).unlink(missing_ok=True)
-    _write_atomic(out / MANIFEST, rendered.files[MANIFEST])
+    write_atomic(out / MANIFEST, rendered.files[MANIFEST])
     return sorted(stale)
 
 

@@ -1,0 +1,200 @@
+"""`pack plan`: what apply would do to make the account match the pack.
+
+Desired: the rendered alerts. Actual: the alerts in the account whose entity labels
+mark them as managed by this pack (everything else is ignored). Both sides are
+normalised before comparing. Drift: a managed alert whose live content no longer
+hashes to the content-hash label it was applied with was edited outside the pack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from coralogix_pack.alertdef import content_hash, normalize_properties
+from coralogix_pack.catalog.model import Catalog
+from coralogix_pack.deploy.diff import Change, field_changes
+from coralogix_pack.ownership import (
+    DETECTION_LABEL,
+    HASH_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    PACK_LABEL,
+)
+from coralogix_pack.render.alerts import render_alert
+from coralogix_pack.render.engine import Templates
+from coralogix_pack.render.pipeline import views_for
+from coralogix_pack.values import Values
+
+PLAN_FORMAT_VERSION = "1"
+
+
+@dataclass
+class Action:
+    action: str  # create | update | delete | unchanged
+    detection: str
+    alert_id: str | None
+    name: str
+    reason: str = ""
+    changes: list[Change] = field(default_factory=list)
+    drifted: bool = False
+    properties: dict[str, Any] | None = None  # what create/update sends
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "detection": self.detection,
+            "alert_id": self.alert_id,
+            "name": self.name,
+            "reason": self.reason,
+            "drifted": self.drifted,
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+
+@dataclass
+class Drift:
+    detection: str
+    alert_id: str
+    changes: list[Change]  # live value -> pack value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "detection": self.detection,
+            "alert_id": self.alert_id,
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+
+@dataclass
+class Plan:
+    pack: str
+    version: str
+    target: str
+    actions: list[Action]
+    drift: list[Drift]
+    orphans: list[Action]  # managed alerts that left the pack, kept because --prune was not given
+    unmanaged: int
+
+    @property
+    def changes(self) -> list[Action]:
+        return [a for a in self.actions if a.action != "unchanged"]
+
+    def count(self, action: str) -> int:
+        return sum(1 for a in self.actions if a.action == action)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": PLAN_FORMAT_VERSION,
+            "pack": {"name": self.pack, "version": self.version},
+            "target": self.target,
+            "summary": {
+                "create": self.count("create"),
+                "update": self.count("update"),
+                "delete": self.count("delete"),
+                "unchanged": self.count("unchanged"),
+                "drifted": len(self.drift),
+                "orphaned": len(self.orphans),
+                "unmanaged": self.unmanaged,
+            },
+            "actions": [a.as_dict() for a in self.actions],
+            "drift": [d.as_dict() for d in self.drift],
+            "orphans": [o.as_dict() for o in self.orphans],
+        }
+
+
+def desired_alerts(catalog: Catalog, values: Values, templates: Templates) -> dict[str, dict[str, Any]]:
+    return {
+        v.id: render_alert(v, templates)["alertDefProperties"] for v in views_for(catalog, values, templates)
+    }
+
+
+def is_managed(alert: dict[str, Any], pack: str) -> bool:
+    labels = alert.get("alertDefProperties", {}).get("entityLabels") or {}
+    return labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE and labels.get(PACK_LABEL) == pack
+
+
+def _labels(alert: dict[str, Any]) -> dict[str, str]:
+    return alert.get("alertDefProperties", {}).get("entityLabels") or {}
+
+
+def make_plan(
+    pack: str,
+    version: str,
+    target: str,
+    desired: dict[str, dict[str, Any]],
+    live: list[dict[str, Any]],
+    *,
+    prune: bool = False,
+    only: list[str] | None = None,
+) -> Plan:
+    managed = [a for a in live if is_managed(a, pack)]
+    by_detection: dict[str, list[dict[str, Any]]] = {}
+    for alert in sorted(managed, key=lambda a: (a.get("createdTime", ""), a["id"])):
+        by_detection.setdefault(_labels(alert).get(DETECTION_LABEL, ""), []).append(alert)
+    plan = Plan(pack, version, target, [], [], [], len(live) - len(managed))
+    selected = set(only) if only else None
+    for detection_id in sorted(set(desired) | set(by_detection)):
+        if selected is not None and detection_id not in selected:
+            continue
+        _plan_detection(
+            plan, detection_id, desired.get(detection_id), by_detection.get(detection_id, []), prune
+        )
+    return plan
+
+
+def _plan_detection(
+    plan: Plan, detection_id: str, wanted: dict[str, Any] | None, alerts: list[dict[str, Any]], prune: bool
+) -> None:
+    if wanted is None:
+        for alert in alerts:
+            action = Action(
+                "delete", detection_id, alert["id"], _name(alert), "detection is no longer in the pack"
+            )
+            (plan.actions if prune else plan.orphans).append(action)
+        return
+    if not alerts:
+        plan.actions.append(
+            Action("create", detection_id, None, wanted["name"], "not in the account", properties=wanted)
+        )
+        return
+    keep, *extra = sorted(alerts, key=lambda a: _distance(a, wanted))
+    for duplicate in extra:
+        plan.actions.append(
+            Action("delete", detection_id, duplicate["id"], _name(duplicate), "duplicate of " + keep["id"])
+        )
+    _plan_existing(plan, detection_id, wanted, keep)
+
+
+def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: dict[str, Any]) -> None:
+    live = alert.get("alertDefProperties", {})
+    live_hash = content_hash(live)
+    drifted = _labels(alert).get(HASH_LABEL) != live_hash
+    changes = field_changes(
+        normalize_properties(live, drop_hash=True), normalize_properties(wanted, drop_hash=True)
+    )
+    if drifted:
+        plan.drift.append(Drift(detection_id, alert["id"], changes))
+    if changes or _labels(alert).get(HASH_LABEL) != wanted["entityLabels"][HASH_LABEL]:
+        reason = (
+            "edited outside the pack"
+            if drifted and _labels(alert).get(HASH_LABEL) == wanted["entityLabels"][HASH_LABEL]
+            else "the pack changed"
+        )
+        if drifted and reason == "the pack changed":
+            reason += "; also edited outside the pack"
+        plan.actions.append(
+            Action("update", detection_id, alert["id"], wanted["name"], reason, changes, drifted, wanted)
+        )
+    else:
+        plan.actions.append(Action("unchanged", detection_id, alert["id"], wanted["name"]))
+
+
+def _distance(alert: dict[str, Any], wanted: dict[str, Any]) -> tuple[int, str, str]:
+    """Keep the duplicate closest to the pack, then the oldest."""
+    same = normalize_properties(alert.get("alertDefProperties", {})) == normalize_properties(wanted)
+    return (0 if same else 1, alert.get("createdTime", ""), alert["id"])
+
+
+def _name(alert: dict[str, Any]) -> str:
+    return alert.get("alertDefProperties", {}).get("name", "")

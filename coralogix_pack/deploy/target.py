@@ -1,0 +1,100 @@
+"""Where to deploy and with which key: region -> base URL, API key from env or file, redaction."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+API_PATH = "/mgmt/openapi/5"
+REGION_HOSTS = {
+    "EU1": "api.coralogix.com",
+    "EU2": "api.eu2.coralogix.com",
+    "US1": "api.coralogix.us",
+    "US2": "api.cx498.coralogix.com",
+    "AP1": "api.coralogix.in",
+    "AP2": "api.coralogixsg.com",
+    "AP3": "api.ap3.coralogix.com",
+}
+KEY_ENV = "CORALOGIX_API_KEY"
+REGION_ENV = "CORALOGIX_REGION"
+
+
+class TargetError(Exception):
+    def __init__(self, message: str, hint: str = ""):
+        self.message, self.hint = message, hint
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    api_key: str
+
+    def __repr__(self) -> str:  # never show the key, even in a debugger or a traceback
+        return f"Target(base_url={self.base_url!r}, api_key='***')"
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.api_key, "***") if self.api_key else text
+
+
+def base_url_for(region: str | None, api_url: str | None) -> str:
+    if api_url:
+        return _checked_url(api_url.rstrip("/"))
+    region = (region or os.environ.get(REGION_ENV) or "").strip().upper()
+    if not region:
+        raise TargetError(
+            "no Coralogix region given",
+            f"pass --region ({', '.join(REGION_HOSTS)}), set {REGION_ENV}, or pass --api-url",
+        )
+    if region not in REGION_HOSTS:
+        raise TargetError(f"unknown region {region!r}", f"use one of {', '.join(REGION_HOSTS)} or --api-url")
+    return f"https://{REGION_HOSTS[region]}{API_PATH}"
+
+
+def _checked_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return url
+    raise TargetError(
+        f"refusing {url!r}: the API key may only travel over HTTPS",
+        "use an https:// URL (plain http is allowed for 127.0.0.1, ::1 and localhost only)",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def read_api_key(key_file: Path | None) -> str:
+    if key_file is not None:
+        try:
+            key = key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TargetError(
+                f"cannot read the API key file {key_file}: {exc.strerror}", "check the path"
+            ) from None
+        if not key:
+            raise TargetError(f"the API key file {key_file} is empty", "put the key on the first line")
+        return key
+    key = os.environ.get(KEY_ENV, "").strip()
+    if not key:
+        raise TargetError(
+            "no API key",
+            f"set {KEY_ENV} or pass --api-key-file FILE (a key with the Alerts preset: "
+            "alerts:ReadConfig and alerts:UpdateConfig)",
+        )
+    return key
+
+
+def resolve_target(region: str | None, api_url: str | None, key_file: Path | None) -> Target:
+    return Target(base_url_for(region, api_url), read_api_key(key_file))
