@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,14 +72,65 @@ def _landed(pack: str, properties: dict[str, Any]) -> Callable[[list[dict[str, A
 def apply_plan(plan: Plan, client: CoralogixClient, report: Callable[[Outcome], None]) -> ApplyResult:
     result = ApplyResult()
     for action in plan.changes:
-        try:
-            alert_id = _execute(plan, action, client)
-            outcome = Outcome(action, True, alert_id)
-        except ApiError as exc:
-            outcome = Outcome(action, False, action.alert_id, client.target.redact(str(exc)))
-        result.outcomes.append(outcome)
-        report(outcome)
+        _record(result, report, action, lambda a=action: _execute(plan, a, client), client)
+    if client.ambiguous_creates:
+        _remove_late_duplicates(plan, client, result, report)
     return result
+
+
+def _record(
+    result: ApplyResult,
+    report: Callable[[Outcome], None],
+    action: Action,
+    run: Callable[[], str | None],
+    client: CoralogixClient,
+) -> None:
+    try:
+        outcome = Outcome(action, True, run())
+    except ApiError as exc:
+        outcome = Outcome(action, False, action.alert_id, client.target.redact(str(exc)))
+    result.outcomes.append(outcome)
+    report(outcome)
+
+
+def _remove_late_duplicates(
+    plan: Plan, client: CoralogixClient, result: ApplyResult, report: Callable[[Outcome], None]
+) -> None:
+    """A create that timed out may still land after we looked for it; keep the alert this
+    run recorded for each created detection and delete any copy that landed late."""
+    kept = {o.action.detection: o.alert_id for o in result.outcomes if o.ok and o.action.action == "create"}
+    # a request the client gave up on is normally finished or dead one timeout later
+    pending = client.timeout - (time.monotonic() - client.last_ambiguous_at)
+    if pending > 0:
+        client.sleep(pending)
+    try:
+        live = [a for a in client.list_alerts() if is_managed(a, plan.pack)]
+    except ApiError as exc:
+        result.outcomes.append(
+            Outcome(
+                Action("delete", "*", None, "", "duplicate check"),
+                False,
+                None,
+                client.target.redact(str(exc)),
+            )
+        )
+        return
+    for alert in live:
+        detection = alert["alertDefProperties"]["entityLabels"].get(DETECTION_LABEL)
+        if detection in kept and alert["id"] != kept[detection]:
+            action = Action(
+                "delete",
+                detection,
+                alert["id"],
+                alert["alertDefProperties"].get("name", ""),
+                f"duplicate of {kept[detection]} left by a create whose answer was lost",
+            )
+
+            def delete(alert_id: str = alert["id"]) -> str:
+                client.delete_alert(alert_id)
+                return alert_id
+
+            _record(result, report, action, delete, client)
 
 
 def _execute(plan: Plan, action: Action, client: CoralogixClient) -> str | None:

@@ -16,6 +16,8 @@ from coralogix_pack.deploy.target import Target
 
 ALERTS = "/alerts/alerts/v3"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A read changes nothing, so an internal error on it is retried too.
+RETRY_STATUSES_FOR_READS = RETRY_STATUSES | {500}
 # How the list call asks for the next page. The query encoding of the object-typed
 # `pagination` parameter is not confirmed; grpc-gateway's dotted form is used.
 PAGE_TOKEN_PARAM = "pagination.pageToken"
@@ -78,6 +80,9 @@ class CoralogixClient:
             },
         )
         self.calls: list[str] = []  # "METHOD path" of every attempt, for reports and tests
+        self.ambiguous_creates = 0  # creates whose answer was lost; one may still land later
+        self.last_ambiguous_at = 0.0  # time.monotonic() of the latest such loss
+        self.timeout = timeout
 
     def close(self) -> None:
         self.http.close()
@@ -128,13 +133,20 @@ class CoralogixClient:
             try:
                 return self._once("POST", ALERTS, json={"alertDefProperties": properties})["alertDef"]
             except Transient as exc:
+                delay = self.retry.delay(attempt, getattr(exc, "retry_after", None), self.rng)
                 if exc.status != 429:  # 429 means rejected before processing; anything else may have landed
+                    self.ambiguous_creates += 1
+                    self.last_ambiguous_at = time.monotonic()
+                    self.sleep(delay)  # give a request still in flight a chance to land before looking
                     existing = landed(self.list_alerts())
                     if existing is not None:
                         return existing
+                    if attempt + 1 == self.retry.attempts:
+                        raise
+                    continue
                 if attempt + 1 == self.retry.attempts:
                     raise
-                self.sleep(self.retry.delay(attempt, getattr(exc, "retry_after", None), self.rng))
+                self.sleep(delay)
         raise AssertionError("unreachable")
 
     # ---- transport ----
@@ -169,7 +181,7 @@ class CoralogixClient:
     def _decode(self, method: str, url: str, response: httpx.Response) -> dict[str, Any]:
         status = response.status_code
         message = self._server_message(response)
-        if status in RETRY_STATUSES:
+        if status in (RETRY_STATUSES_FOR_READS if method == "GET" else RETRY_STATUSES):
             error = Transient(f"{method} {url}: HTTP {status} {message}".strip(), status)
             error.retry_after = _retry_after(response)  # type: ignore[attr-defined]
             raise error
