@@ -57,8 +57,7 @@ class UnsupportedQuery(ValueError):
 
 
 def tokens(text: str, fold: bool) -> tuple[str, ...]:
-    found = _TOKEN.findall(text)
-    return tuple(t.casefold() for t in found) if fold else tuple(found)
+    return tuple(_TOKEN.findall(text.casefold() if fold else text))
 
 
 def _as_text(value: Any) -> str | None:

@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from luqum.exceptions import ParseError
 from luqum.parser import parser
@@ -59,7 +60,9 @@ class QuerySyntaxError(Exception):
         super().__init__(f"column {column}: {message}")
 
 
+@lru_cache(maxsize=8192)
 def parse(query: str) -> Item:
+    """The luqum tree of ``query``, cached: callers must not mutate it (copy first)."""
     try:
         return parser.parse(query)
     except ParseError as exc:
@@ -240,6 +243,7 @@ def _single_line(tree: Item) -> Item:
     return tree
 
 
+@lru_cache(maxsize=8192)
 def render_query(query: str, field_prefix: str = "") -> str:
     """The query as Coralogix should receive it: prefixed and on one line."""
     tree = copy.deepcopy(with_field_prefix(parse(query), field_prefix))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HCL_TABLE = str.maketrans({**{chr(c): f"\\u{c:04x}" for c in [*range(0x20), 0x7F]}, **_HCL_ESCAPES})
+_TEMPLATE_SEQUENCE = re.compile(r"([$%])(?=\{)")
 
 
 def json_value(value: Any) -> str:
@@ -19,18 +22,8 @@ def hcl_string(value: str) -> str:
     Besides backslash escapes, HCL treats ``${`` and ``%{`` as template
     sequences; doubling the sigil makes them literal.
     """
-    out = []
-    for index, char in enumerate(value):
-        following = value[index + 1 : index + 2]
-        if char in _HCL_ESCAPES:
-            out.append(_HCL_ESCAPES[char])
-        elif char in "$%" and following == "{":
-            out.append(char * 2)
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    escaped = _TEMPLATE_SEQUENCE.sub(r"\1\1", value.translate(_HCL_TABLE))
+    return '"' + escaped + '"'
 
 
 def hcl_key(value: str) -> str:

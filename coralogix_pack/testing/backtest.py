@@ -9,9 +9,10 @@ from typing import Any
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
+from coralogix_pack.lucene.prefilter import Prefilter
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.testing.inputs import Match, Reader, Skipped, in_time_order
-from coralogix_pack.testing.timeutil import format_time
+from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.testing.windows import Alert, firing_for
 from coralogix_pack.values import Values
 
@@ -95,19 +96,10 @@ def backtest(
         if len(result.skip_reasons) < max_skip_reasons:
             result.skip_reasons.append(item)
 
-    def matches() -> Iterator[Match]:
-        fold = not case_sensitive
-        for entry in Reader(paths, skip, on_bytes):
-            if (start is not None and entry.time < start) or (end is not None and entry.time >= end):
-                result.out_of_range += 1
-                continue
-            result.records += 1
-            doc = Document(entry.record, fold)  # one token cache shared by every rule
-            matched = tuple(rule.id for rule in rules if rule.query.root.match(doc))
-            if matched:
-                yield Match(entry.time, entry.number, matched)
-
-    for match in in_time_order(matches(), reorder_seconds):
+    reader = Reader(paths, skip, on_bytes)
+    for match in in_time_order(
+        _matches(reader, rules, case_sensitive, start, end, result, skip), reorder_seconds
+    ):
         for detection_id in match.detections:
             tally = result.detections[detection_id]
             tally.matches += 1
@@ -116,6 +108,40 @@ def backtest(
                 tally.alerts += 1
                 result.alerts.append(_alert_dict(alert))
     return result
+
+
+def _matches(
+    reader: Reader,
+    rules: list[_Rule],
+    case_sensitive: bool,
+    start: float | None,
+    end: float | None,
+    result: BacktestResult,
+    skip: Callable[[Skipped], None],
+) -> Iterator[Match]:
+    """The hot loop: parse time, prefilter, evaluate the few candidates."""
+    prefilter = Prefilter([rule.query for rule in rules])
+    fold = not case_sensitive
+    bounded = start is not None or end is not None
+    number = 0
+    for record, where in reader:
+        try:
+            moment = parse_time(record.get("time"))
+        except BadTime as exc:
+            skip(Skipped(where(), str(exc)))
+            continue
+        number += 1
+        if bounded and ((start is not None and moment < start) or (end is not None and moment >= end)):
+            result.out_of_range += 1
+            continue
+        candidates = prefilter.candidates(record)
+        if not candidates:
+            continue
+        doc = Document(record, fold)  # one token cache shared by the candidate rules
+        matched = tuple(rules[i].id for i in candidates if rules[i].query.root.match(doc))
+        if matched:
+            yield Match(moment, number, matched)
+    result.records = number - result.out_of_range
 
 
 def _alert_dict(alert: Alert) -> dict[str, Any]:

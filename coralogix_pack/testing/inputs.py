@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from coralogix_pack.testing.timeutil import BadTime, parse_time
-
 try:  # orjson parses several times faster; the stdlib is the fallback
     import orjson
 
@@ -26,14 +24,6 @@ try:  # orjson parses several times faster; the stdlib is the fallback
 except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
     _DecodeError = json.JSONDecodeError
-
-
-@dataclass(frozen=True)
-class Entry:
-    time: float
-    number: int  # 1-based record number across all inputs, in reading order
-    where: str  # file:line (and #index inside an Event Hub message)
-    record: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -67,7 +57,8 @@ def _records_of(value: Any) -> list[Any] | None:
 
 
 class Reader:
-    """Yields Entry objects from files, reporting each unusable line as Skipped."""
+    """Yields ``(record, where)`` for every JSON object record of the inputs, reporting each
+    unusable line as Skipped. ``where`` is a callable so the hot path never formats text."""
 
     def __init__(
         self,
@@ -77,59 +68,70 @@ class Reader:
     ):
         self.paths = list(paths)
         self.on_skip = on_skip
-        self.on_bytes = on_bytes or (lambda n: None)
-        self.number = 0
+        self.on_bytes = on_bytes
 
-    def __iter__(self) -> Iterator[Entry]:
+    def __iter__(self) -> Iterator[tuple[dict[str, Any], Callable[[], str]]]:
         for path in self.paths:
             yield from self._file(path)
 
-    def _file(self, path: Path) -> Iterator[Entry]:
+    def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Callable[[], str]]]:
         try:
             handle = _open(path)
         except OSError as exc:
             self.on_skip(Skipped(str(path), f"cannot read: {exc.strerror or exc}"))
             return
+        on_bytes = self.on_bytes
         with handle:
             first = handle.readline()
             if first.lstrip().startswith(b"{") and not _parses(first):
-                # one pretty-printed JSON document
-                text = first + handle.read()
-                self.on_bytes(len(text))
+                text = first + handle.read()  # one pretty-printed JSON document
                 yield from self._line(path, 1, text)
                 return
-            self.on_bytes(len(first))
             yield from self._line(path, 1, first)
             for line_number, line in enumerate(handle, 2):
-                self.on_bytes(len(line))
-                yield from self._line(path, line_number, line)
+                if on_bytes is not None:
+                    on_bytes(len(line))
+                try:
+                    value = _loads(line)
+                except (_DecodeError, ValueError):
+                    yield from self._line(path, line_number, line)  # the slow path reports why
+                    continue
+                if type(value) is dict and "records" not in value:  # the common case: one record per line
+                    yield value, _Where(path, line_number, 0)
+                else:
+                    yield from self._line(path, line_number, line)
 
-    def _line(self, path: Path, line_number: int, line: bytes) -> Iterator[Entry]:
+    def _line(
+        self, path: Path, line_number: int, line: bytes
+    ) -> Iterator[tuple[dict[str, Any], Callable[[], str]]]:
         if not line.strip():
             return
-        where = f"{path}:{line_number}"
         try:
             value = _loads(line)
         except (_DecodeError, ValueError, UnicodeDecodeError) as exc:
-            self.on_skip(Skipped(where, f"not JSON ({str(exc).splitlines()[0][:80]})"))
+            self.on_skip(Skipped(f"{path}:{line_number}", f"not JSON ({str(exc).splitlines()[0][:80]})"))
             return
         records = _records_of(value)
         if records is None:
-            self.on_skip(Skipped(where, "not a JSON object"))
+            self.on_skip(Skipped(f"{path}:{line_number}", "not a JSON object"))
             return
-        batch = len(records) > 1 or isinstance(value.get("records"), list)
+        batch = isinstance(value.get("records"), list)
         for index, record in enumerate(records, 1):
-            label = f"{where}#{index}" if batch else where
+            where = _Where(path, line_number, index if batch else 0)
             if not isinstance(record, dict):
-                self.on_skip(Skipped(label, "record is not a JSON object"))
+                self.on_skip(Skipped(where(), "record is not a JSON object"))
                 continue
-            try:
-                moment = parse_time(record.get("time"))
-            except BadTime as exc:
-                self.on_skip(Skipped(label, str(exc)))
-                continue
-            self.number += 1
-            yield Entry(moment, self.number, label, record)
+            yield record, where
+
+
+class _Where:
+    __slots__ = ("index", "line", "path")
+
+    def __init__(self, path: Path, line: int, index: int):
+        self.path, self.line, self.index = path, line, index
+
+    def __call__(self) -> str:
+        return f"{self.path}:{self.line}" + (f"#{self.index}" if self.index else "")
 
 
 def _parses(line: bytes) -> bool:

@@ -1,0 +1,252 @@
+"""Benchmarks of coralogix-pack: start-up, render at scale, backtest throughput, API request counts.
+
+    python benchmarks/run.py            # everything (generates ~1.4 GB of input under benchmarks/.data)
+    python benchmarks/run.py --quick    # 100k-record backtest only, fewer repetitions
+
+Every measured command runs in its own process (like a user runs it); peak RSS is that
+process's maximum resident set size (os.wait4). Baselines run the same way in the same script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DATA = HERE / ".data"
+PY = sys.executable
+PACK = [PY, "-m", "coralogix_pack"]
+
+
+@dataclass
+class Row:
+    benchmark: str
+    size: str
+    seconds: float
+    records: int | None
+    rss_mb: float
+    baseline: str = ""
+    ratio: float | None = None
+
+
+def measure(
+    argv: list[str], repeat: int, env: dict | None = None, cwd: Path | None = None
+) -> tuple[float, float]:
+    """Median wall seconds and max peak RSS (MB) of running argv ``repeat`` times."""
+    times, peaks = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - start)
+        peaks.append(usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) not in (0, 2):
+            raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
+    return statistics.median(times), max(peaks)
+
+
+def one_core(argv: list[str]) -> list[str]:
+    return ["taskset", "-c", "0", *argv] if shutil.which("taskset") else argv
+
+
+def generate_logs(records: int) -> Path:
+    path = DATA / f"activity-{records}.ndjson"
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        code = (
+            "import sys, orjson\n"
+            "from coralogix_pack.testing.synthetic import day_of_traffic\n"
+            "out = sys.stdout.buffer\n"
+            f"for r in day_of_traffic({records}, seed=5): out.write(orjson.dumps(r) + b'\\n')\n"
+        )
+        with path.open("wb") as handle:
+            subprocess.run([PY, "-c", code], stdout=handle, check=True)
+    return path
+
+
+def generate_catalog(count: int) -> Path:
+    """A synthetic catalog: copies of the shipped detections under new ids and titles."""
+    import yaml
+
+    target = DATA / f"catalog-{count}"
+    if target.exists():
+        return target
+    target.mkdir(parents=True)
+    shutil.copy(REPO / "catalog" / "pack.yaml", target / "pack.yaml")
+    sources = sorted(p for p in (REPO / "catalog").glob("*.yaml") if p.name != "pack.yaml")
+    for index in range(count):
+        raw = yaml.safe_load(sources[index % len(sources)].read_text())
+        raw["id"] = f"{raw['id']}-{index:05d}"
+        raw["title"] = f"{raw['title']} #{index}"
+        raw.pop("tests", None)
+        (target / f"{raw['id']}.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return target
+
+
+ORJSON_LOOP = (
+    "import sys, orjson\n"
+    "n = 0\n"
+    "with open(sys.argv[1], 'rb') as f:\n"
+    "    for line in f:\n"
+    "        orjson.loads(line); n += 1\n"
+)
+
+
+def startup(repeat: int) -> list[Row]:
+    rows = []
+    bare, bare_rss = measure([PY, "-c", "pass"], repeat)
+    rows.append(Row("python -c pass (baseline)", "-", bare, None, bare_rss))
+    typer_s, typer_rss = measure([PY, "-c", "import typer"], repeat)
+    rows.append(Row("python -c 'import typer' (baseline)", "-", typer_s, None, typer_rss))
+    for label, args in (("pack --help", ["--help"]), ("pack validate", ["validate"])):
+        seconds, rss = measure([*PACK, *args], repeat)
+        rows.append(Row(label, "13 detections", seconds, None, rss, "import typer", seconds / typer_s))
+    return rows
+
+
+def render_at_scale(repeat: int, count: int) -> list[Row]:
+    catalog = generate_catalog(count)
+    out = Path(tempfile.mkdtemp()) / "out"
+    seconds, rss = measure([*PACK, "render", "--catalog", str(catalog), "--out", str(out)], repeat)
+    small, _ = measure([*PACK, "render", "--out", str(out.parent / "small")], repeat)
+    return [
+        Row("pack render", "13 detections", small, 13, 0.0),
+        Row("pack render", f"{count} detections", seconds, count, rss, "10 s goal", seconds / 10.0),
+    ]
+
+
+def backtest(repeat: int, sizes: list[int]) -> list[Row]:
+    rows = []
+    for size in sizes:
+        path = generate_logs(size)
+        lines = sum(1 for _ in path.open("rb"))
+        base_s, base_rss = measure(one_core([PY, "-c", ORJSON_LOOP, str(path)]), repeat)
+        rows.append(Row("orjson parse loop (baseline)", f"{lines:,} records", base_s, lines, base_rss))
+        seconds, rss = measure(one_core([*PACK, "backtest", str(path), "--format", "json"]), repeat)
+        rate, base_rate = lines / seconds, lines / base_s
+        rows.append(
+            Row(
+                "pack backtest (1 core)",
+                f"{lines:,} records",
+                seconds,
+                lines,
+                rss,
+                "orjson loop rate",
+                rate / base_rate,
+            )
+        )
+    return rows
+
+
+def api_requests() -> list[Row]:
+    """Requests made by apply against the emulator: no-change run and N changes."""
+    sys.path.insert(0, str(REPO))
+    from coralogix_pack.cli import run
+    from coralogix_pack.deploy.emulator import Emulator
+
+    key = "benchmark-key"
+    os.environ["CORALOGIX_API_KEY"] = key
+    rows = []
+    with Emulator(key, page_size=5) as server:
+        args = ["--api-url", server.base_url, "--auto-approve"]
+        with _quiet():
+            run(["apply", *args])
+        writes = [r for r in server.requests if r.method != "GET"]
+        rows.append(
+            Row(
+                "apply: first run (13 creates)",
+                f"{len(server.requests)} requests",
+                0.0,
+                None,
+                0.0,
+                "writes per change",
+                len(writes) / 13,
+            )
+        )
+        server.requests.clear()
+        with _quiet():
+            run(["apply", *args])
+        gets = sum(1 for r in server.requests if r.method == "GET")
+        rows.append(
+            Row(
+                "apply: no changes",
+                f"{len(server.requests)} requests",
+                0.0,
+                None,
+                0.0,
+                "list pages (3)",
+                len(server.requests) / 3 if gets == len(server.requests) else float("inf"),
+            )
+        )
+    return rows
+
+
+class _quiet:
+    def __enter__(self):
+        self.saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = open(os.devnull, "w")
+
+    def __exit__(self, *exc):
+        sys.stdout.close()
+        sys.stdout, sys.stderr = self.saved
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("benchmark", "input size", "median s", "records/s", "peak RSS MB", "ratio to baseline")
+    table = [header]
+    for r in rows:
+        rate = f"{r.records / r.seconds:,.0f}" if r.records and r.seconds else "-"
+        ratio = f"{r.ratio:.2f}x {r.baseline}" if r.ratio is not None else "-"
+        table.append(
+            (
+                r.benchmark,
+                r.size,
+                f"{r.seconds:.3f}" if r.seconds else "-",
+                rate,
+                f"{r.rss_mb:.1f}" if r.rss_mb else "-",
+                ratio,
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        print("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |")
+        if index == 0:
+            print("| " + " | ".join("-" * w for w in widths) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100k backtest only, 3 repetitions")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    repeat = 3 if args.quick else args.repeat
+    os.chdir(REPO)
+    print(
+        f"# {platform.node()}: {platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
+    )
+    rows = startup(repeat)
+    rows += render_at_scale(min(repeat, 3), 5000)
+    rows += backtest(min(repeat, 3), [100_000] if args.quick else [100_000, 1_000_000])
+    rows += api_requests()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
