@@ -67,9 +67,24 @@ class Prefilter:
                 key = min(toks, key=lambda t: (frequency[t], -len(t), t))
                 self.index.setdefault(field, {}).setdefault(key, []).append((query_index, toks))
         self.fields = [(f, tuple(f.split(".")), "." not in f, by_key) for f, by_key in self.index.items()]
+        # operation names repeat endlessly: remember the answer per value of a lone top-level field
+        self._single = self.fields[0][0] if len(self.fields) == 1 and self.fields[0][2] else None
+        self._memo: dict[str, list[int]] = {}
 
     def candidates(self, record: dict[str, Any]) -> list[int]:
         """Indexes of the queries that may match ``record`` (a superset of those that do)."""
+        if self._single is not None:
+            value = record.get(self._single)
+            if type(value) is str:
+                found = self._memo.get(value)
+                if found is None:
+                    if len(self._memo) > 50_000:
+                        self._memo.clear()
+                    found = self._memo[value] = self._compute(record)
+                return found
+        return self._compute(record)
+
+    def _compute(self, record: dict[str, Any]) -> list[int]:
         found: set[int] = set()
         fold = self.fold
         findall = _TOKEN.findall

@@ -11,7 +11,7 @@ from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
 from coralogix_pack.lucene.prefilter import Prefilter
 from coralogix_pack.lucene.syntax import render_query
-from coralogix_pack.testing.inputs import Match, Reader, Skipped, in_time_order
+from coralogix_pack.testing.inputs import Match, Reader, Skipped, describe, in_time_order
 from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.testing.windows import Alert, firing_for
 from coralogix_pack.values import Values
@@ -128,7 +128,7 @@ def _matches(
         try:
             moment = parse_time(record.get("time"))
         except BadTime as exc:
-            skip(Skipped(where(), str(exc)))
+            skip(Skipped(describe(where), str(exc)))
             continue
         number += 1
         if bounded and ((start is not None and moment < start) or (end is not None and moment >= end)):

@@ -58,7 +58,7 @@ def _records_of(value: Any) -> list[Any] | None:
 
 class Reader:
     """Yields ``(record, where)`` for every JSON object record of the inputs, reporting each
-    unusable line as Skipped. ``where`` is a callable so the hot path never formats text."""
+    unusable line as Skipped. ``where`` is a plain tuple so the hot path never formats text."""
 
     def __init__(
         self,
@@ -70,11 +70,11 @@ class Reader:
         self.on_skip = on_skip
         self.on_bytes = on_bytes
 
-    def __iter__(self) -> Iterator[tuple[dict[str, Any], Callable[[], str]]]:
+    def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
         for path in self.paths:
             yield from self._file(path)
 
-    def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Callable[[], str]]]:
+    def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
         try:
             handle = _open(path)
         except OSError as exc:
@@ -97,13 +97,11 @@ class Reader:
                     yield from self._line(path, line_number, line)  # the slow path reports why
                     continue
                 if type(value) is dict and "records" not in value:  # the common case: one record per line
-                    yield value, _Where(path, line_number, 0)
+                    yield value, (path, line_number, 0)
                 else:
                     yield from self._line(path, line_number, line)
 
-    def _line(
-        self, path: Path, line_number: int, line: bytes
-    ) -> Iterator[tuple[dict[str, Any], Callable[[], str]]]:
+    def _line(self, path: Path, line_number: int, line: bytes) -> Iterator[tuple[dict[str, Any], Where]]:
         if not line.strip():
             return
         try:
@@ -117,21 +115,19 @@ class Reader:
             return
         batch = isinstance(value.get("records"), list)
         for index, record in enumerate(records, 1):
-            where = _Where(path, line_number, index if batch else 0)
+            where = (path, line_number, index if batch else 0)
             if not isinstance(record, dict):
-                self.on_skip(Skipped(where(), "record is not a JSON object"))
+                self.on_skip(Skipped(describe(where), "record is not a JSON object"))
                 continue
             yield record, where
 
 
-class _Where:
-    __slots__ = ("index", "line", "path")
+Where = tuple[Path, int, int]  # file, line, 1-based index inside an Event Hub message (0: none)
 
-    def __init__(self, path: Path, line: int, index: int):
-        self.path, self.line, self.index = path, line, index
 
-    def __call__(self) -> str:
-        return f"{self.path}:{self.line}" + (f"#{self.index}" if self.index else "")
+def describe(where: Where) -> str:
+    path, line, index = where
+    return f"{path}:{line}" + (f"#{index}" if index else "")
 
 
 def _parses(line: bytes) -> bool:

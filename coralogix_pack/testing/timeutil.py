@@ -9,8 +9,30 @@ class BadTime(ValueError):
     pass
 
 
+_MINUTES: dict[str, float] = {}
+
+
 def parse_time(value: object) -> float:
     """Epoch seconds of an RFC 3339 / ISO 8601 timestamp (naive times are UTC)."""
+    if type(value) is str and len(value) >= 20 and value[-1] == "Z" and value[10] == "T" and value[16] == ":":
+        # fast path for the exporters' UTC form: one calendar computation per distinct minute
+        minute = _MINUTES.get(value[:16])
+        if minute is None:
+            minute = _slow(value[:16] + ":00Z")
+            if len(_MINUTES) > 100_000:
+                _MINUTES.clear()
+            _MINUTES[value[:16]] = minute
+        try:
+            seconds = float(value[17:-1])
+        except ValueError:
+            raise BadTime(f"time {value!r} is not RFC 3339") from None
+        if not 0 <= seconds < 61:
+            raise BadTime(f"time {value!r} is not RFC 3339")
+        return minute + seconds
+    return _slow(value)
+
+
+def _slow(value: object) -> float:
     if not isinstance(value, str) or not value:
         raise BadTime(f"no usable time: {value!r}")
     try:
