@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich is imported only when something is printed as text
+    from rich.console import Console
 
-from coralogix_pack.testing.backtest import BacktestResult
-from coralogix_pack.testing.cases import DetectionReport
+    from coralogix_pack.testing.backtest import BacktestResult
+    from coralogix_pack.testing.cases import DetectionReport
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
 
 
+def _table(title: str):
+    from rich.table import Table
+
+    return Table(title=title)
+
+
 def print_test_reports(reports: list[DetectionReport], out: Console) -> None:
-    table = Table(title="pack test (each case in both case modes)")
+    table = _table("pack test (each case in both case modes)")
     for column in ("detection", "cases", "passed", "failed", "status"):
         table.add_column(column, justify="right" if column in ("cases", "passed", "failed") else "left")
     for report in reports:
@@ -53,7 +61,7 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         f"{result.records} records replayed, {result.skipped} skipped"
         + (f", {result.out_of_range} outside --from/--to" if result.out_of_range else "")
     )
-    table = Table(title="pack backtest")
+    table = _table("pack backtest")
     for column in ("detection", "matches", "alerts"):
         table.add_column(column, justify="left" if column == "detection" else "right")
     for detection_id, tally in sorted(result.detections.items()):

@@ -58,3 +58,14 @@ def test_threshold_detections_match_the_contract():
         assert detection.kind == "threshold"
         assert (detection.threshold.count, detection.threshold.window) == (10, "20m")
     assert all(d.kind == "immediate" for d in catalog.detections if not d.id.startswith("bulk-"))
+
+
+def test_bundled_schemas_are_valid_draft_2020_12():
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from coralogix_pack.resources import SCHEMA_DIR
+
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        Draft202012Validator.check_schema(json.loads(path.read_text()))
