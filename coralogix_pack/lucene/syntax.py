@@ -21,10 +21,8 @@ from luqum.tree import (
     Boost,
     Fuzzy,
     Item,
-    Not,
     OrOperation,
     Phrase,
-    Prohibit,
     Proximity,
     Regex,
     SearchField,
@@ -248,16 +246,3 @@ def render_query(query: str, field_prefix: str = "") -> str:
     """The query as Coralogix should receive it: prefixed and on one line."""
     tree = copy.deepcopy(with_field_prefix(parse(query), field_prefix))
     return str(_single_line(tree)).strip()
-
-
-__all__ = [
-    "LintProblem",
-    "Not",
-    "Prohibit",
-    "QuerySyntaxError",
-    "lint",
-    "parse",
-    "render_query",
-    "walk",
-    "with_field_prefix",
-]

@@ -9,10 +9,11 @@ from pathlib import Path
 
 
 @contextmanager
-def byte_progress(paths: list[Path]) -> Iterator[Callable[[int], None]]:
+def byte_progress(paths: list[Path]) -> Iterator[Callable[[int], None] | None]:
     if not sys.stderr.isatty():
-        yield lambda n: None
+        yield None  # no callback at all: the read loop skips the bookkeeping
         return
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     total = sum(p.stat().st_size for p in paths if p.is_file())
@@ -22,9 +23,6 @@ def byte_progress(paths: list[Path]) -> Iterator[Callable[[int], None]]:
         DownloadColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=True, console=None) as progress:
-        from rich.console import Console
-
-        progress.console = Console(file=sys.stderr)
+    with Progress(*columns, transient=True, console=Console(file=sys.stderr)) as progress:
         task = progress.add_task("replaying", total=total)
         yield lambda n: progress.advance(task, n)
