@@ -124,6 +124,20 @@ def test_input_formats_gzip_and_bad_lines(cli, tmp_path):
     assert f"{plain}:7: skipped: time 'yesterday' is not RFC 3339" in result.err
 
 
+def test_broken_first_line_does_not_hide_the_rest(cli, tmp_path):
+    records = _ops("Microsoft.Compute/disks/delete", 2, 30)
+    path = tmp_path / "broken.ndjson"
+    path.write_text(
+        '{"time": "2027-01-15T08:00:00Z", "operationName": \n'
+        + "".join(json.dumps(r) + "\n" for r in records)
+    )
+    result = cli("backtest", path, "--format", "json")
+    report = json.loads(result.out)
+    assert report["skipped"] == 1 and report["records"] == 6
+    assert report["detections"]["disk-deleted"]["matches"] == 2
+    assert f"{path}:1: skipped: not JSON" in result.err
+
+
 def test_out_of_order_input_is_replayed_in_time_order(cli, tmp_path):
     records = _ops("Microsoft.Compute/disks/delete", 11, 60)
     random.Random(3).shuffle(records)

@@ -40,12 +40,9 @@ class Skipped:
 
 
 def _open(path: Path) -> IO[bytes]:
-    raw = path.open("rb")
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    raw.seek(0)
-    return raw
+    with path.open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else path.open("rb")  # type: ignore[return-value]
 
 
 def _records_of(value: Any) -> list[Any] | None:
@@ -83,9 +80,15 @@ class Reader:
         on_bytes = self.on_bytes
         with handle:
             first = handle.readline()
+            if on_bytes is not None:
+                on_bytes(len(first))
             if first.lstrip().startswith(b"{") and not _parses(first):
-                text = first + handle.read()  # one pretty-printed JSON document
-                yield from self._line(path, 1, text)
+                text = first + handle.read()
+                if _parses(text):  # one pretty-printed JSON document
+                    yield from self._line(path, 1, text)
+                    return
+                for line_number, line in enumerate(text.splitlines(keepends=True), 1):  # a broken first line
+                    yield from self._line(path, line_number, line)
                 return
             yield from self._line(path, 1, first)
             for line_number, line in enumerate(handle, 2):
