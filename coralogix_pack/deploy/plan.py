@@ -168,26 +168,25 @@ def _plan_detection(
 
 def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: dict[str, Any]) -> None:
     live = alert.get("alertDefProperties", {})
-    live_hash = content_hash(live)
-    drifted = _labels(alert).get(HASH_LABEL) != live_hash
+    applied_hash = _labels(alert).get(HASH_LABEL)
+    drifted = applied_hash != content_hash(live)  # edited since it was applied
+    pack_changed = applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
     changes = field_changes(
         normalize_properties(live, drop_hash=True), normalize_properties(wanted, drop_hash=True)
     )
     if drifted:
         plan.drift.append(Drift(detection_id, alert["id"], changes))
-    if changes or _labels(alert).get(HASH_LABEL) != wanted["entityLabels"][HASH_LABEL]:
-        reason = (
-            "edited outside the pack"
-            if drifted and _labels(alert).get(HASH_LABEL) == wanted["entityLabels"][HASH_LABEL]
-            else "the pack changed"
-        )
-        if drifted and reason == "the pack changed":
-            reason += "; also edited outside the pack"
-        plan.actions.append(
-            Action("update", detection_id, alert["id"], wanted["name"], reason, changes, drifted, wanted)
-        )
-    else:
+    if not (changes or pack_changed):
         plan.actions.append(Action("unchanged", detection_id, alert["id"], wanted["name"]))
+        return
+    reasons = [
+        r for r, on in (("the pack changed", pack_changed), ("edited outside the pack", drifted)) if on
+    ]
+    plan.actions.append(
+        Action(
+            "update", detection_id, alert["id"], wanted["name"], "; ".join(reasons), changes, drifted, wanted
+        )
+    )
 
 
 def _distance(alert: dict[str, Any], wanted: dict[str, Any]) -> tuple[int, str, str]:
