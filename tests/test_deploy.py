@@ -27,8 +27,8 @@ def emulator(monkeypatch):
 
 @pytest.fixture
 def pack(cli, emulator):
-    def invoke(*args, catalog: Path | None = None):
-        extra = ["--api-url", emulator.base_url, "--retry-base-delay", "0.001", "--timeout", "0.5"]
+    def invoke(*args, catalog: Path | None = None, timeout: float = 10.0):
+        extra = ["--api-url", emulator.base_url, "--retry-base-delay", "0.001", "--timeout", str(timeout)]
         if catalog is not None:
             extra += ["--catalog", str(catalog)]
         result = cli(*args, *extra)
@@ -181,7 +181,7 @@ def test_apply_converges_under_random_faults(pack, emulator, seed):
     runs = 0
     while runs < 3:
         runs += 1
-        if pack("apply", "--auto-approve").code == 0:
+        if pack("apply", "--auto-approve", timeout=0.5).code == 0:  # "slow" answers outlast the timeout
             break
     emulator.faults = FaultPlan()
     managed = _managed(emulator)
@@ -199,7 +199,7 @@ def test_scripted_faults(pack, emulator):
             Fault("503", method="PUT"),
         ]
     )
-    assert pack("apply", "--auto-approve").code == 0
+    assert pack("apply", "--auto-approve", timeout=0.5).code == 0
     assert all(len(v) == 1 for v in _managed(emulator).values()) and len(_managed(emulator)) == 13
     assert sum(1 for r in emulator.requests if r.method == "POST") == 14  # 13 + the rate-limited retry
 
