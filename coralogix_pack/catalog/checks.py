@@ -106,17 +106,17 @@ def check_vendor_mapping(detection: Detection, table: AttackTable, line: int) ->
         )
 
 
-def check_query(detection: Detection, line: int) -> Iterator[Diagnostic]:
-    for problem in lint(detection.query):
+def check_query(detection: Detection, first_line: int, indent: int = 0) -> Iterator[Diagnostic]:
+    """Lint problems at their own line and column of the file; ``first_line`` holds the query's
+    first line and ``indent`` the indentation of a block scalar."""
+    text = detection.query
+    for problem in lint(text):
+        index = min(problem.column - 1, len(text))
+        line = first_line + text.count("\n", 0, index)
+        column = index - (text.rfind("\n", 0, index) + 1) + 1 + indent
         severity = Severity.WARNING if problem.warning else Severity.ERROR
-        yield Diagnostic(
-            _where(detection),
-            line,
-            "query",
-            f"column {problem.column}: {problem.message}",
-            problem.hint,
-            severity,
-        )
+        message = f"column {column}: {problem.message}"
+        yield Diagnostic(_where(detection), line, "query", message, problem.hint, severity)
 
 
 def check_lengths(detection: Detection, name: str, description: str) -> Iterator[Diagnostic]:

@@ -33,9 +33,18 @@ def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[
     return doc, []
 
 
-def _lines(doc: YamlDocument) -> dict[str, int]:
+def _indent(text: str, line: int) -> int:
+    lines = text.splitlines()
+    content = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(content) - len(content.lstrip(" "))
+
+
+def _lines(doc: YamlDocument, text: str) -> dict[str, int]:
     keys = ["id", "title", "description", "query", "mitre", "mitre.tactic", "mitre.vendor", "tests"]
     lines = {key: doc.line_of(tuple(key.split("."))) for key in keys}
+    block = ("query",) in doc.block_scalars
+    lines["query.text"] = lines["query"] + (1 if block else 0)
+    lines["query.indent"] = _indent(text, lines["query.text"]) if block else 0
     techniques = doc.data.get("mitre", {}).get("techniques", [])
     for index in range(len(techniques) if isinstance(techniques, list) else 0):
         lines[f"mitre.techniques[{index}]"] = doc.line_of(("mitre", "techniques", index))
@@ -92,7 +101,7 @@ def _load_detection(path: Path) -> tuple[Detection | None, dict[str, int], list[
     found = schema_diagnostics(doc, "detection.schema.json", display)
     if errors_only(found):
         return None, {}, found
-    lines = _lines(doc)
+    lines = _lines(doc, path.read_text(encoding="utf-8"))
     detection = detection_from_dict(doc.data, Path(display), lines)
     found += _detection_checks(detection, lines)
     return detection, lines, found
@@ -104,7 +113,7 @@ def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagn
         *checks.check_filename(detection, lines["id"]),
         *checks.check_attack(detection, table, lines),
         *checks.check_vendor_mapping(detection, table, lines["mitre.vendor"]),
-        *checks.check_query(detection, lines["query"]),
+        *checks.check_query(detection, lines["query.text"], lines["query.indent"]),
         *checks.check_tests(detection, lines["tests"]),
     ]
 

@@ -20,6 +20,7 @@ class YamlDocument:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     duplicates: list[tuple[Path_, int]] = field(default_factory=list)
+    block_scalars: set[Path_] = field(default_factory=set)  # `|` / `>` values: text starts on the next line
 
     def line_of(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest ancestor that has one."""
@@ -84,4 +85,6 @@ def _build(node: yaml.Node, path: Path_, doc: YamlDocument) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), doc) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        doc.block_scalars.add(path)
     return _constructor.construct_object(node, deep=True)

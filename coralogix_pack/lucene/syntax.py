@@ -130,6 +130,11 @@ def _node_problems(node: Item, field: str | None) -> Iterator[LintProblem]:
         yield LintProblem(_col(node), "empty phrase", "remove it")
 
 
+def _excerpt(node: Item, limit: int = 60) -> str:
+    text = " ".join(str(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _mixed_precedence(node: AndOperation | OrOperation) -> Iterator[LintProblem]:
     other = OrOperation if isinstance(node, AndOperation) else AndOperation
     for operand in node.operands:
