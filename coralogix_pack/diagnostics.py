@@ -43,9 +43,3 @@ class PackError(Exception):
 
 def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity is Severity.ERROR]
-
-
-def raise_if_errors(diagnostics: Iterable[Diagnostic]) -> None:
-    diagnostics = list(diagnostics)
-    if errors_only(diagnostics):
-        raise PackError(diagnostics)

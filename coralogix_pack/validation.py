@@ -15,12 +15,13 @@ from coralogix_pack.values import Values, load_values
 PROVENANCE_PATH = "mitre.vendor"
 
 
-def validate(
+def _checked(
     catalog_dir: Path, templates_dir: Path, values_files: list[Path]
-) -> tuple[Catalog | None, list[Diagnostic]]:
+) -> tuple[Catalog | None, Values | None, Templates | None, list[Diagnostic]]:
     catalog, found = load_catalog_with_diagnostics(catalog_dir)
     if catalog is None:
-        return None, found
+        return None, None, None, found
+    values = templates = None
     try:
         values = load_values(values_files, catalog) if values_files else Values()
         templates = Templates(templates_dir)
@@ -29,15 +30,21 @@ def validate(
             found += checks.check_lengths(detection, view.name, view.description)
     except PackError as exc:
         found += exc.diagnostics
-    return catalog, sorted(found)
+    return catalog, values, templates, sorted(found)
+
+
+def validate(
+    catalog_dir: Path, templates_dir: Path, values_files: list[Path]
+) -> tuple[Catalog | None, list[Diagnostic]]:
+    catalog, _, _, found = _checked(catalog_dir, templates_dir, values_files)
+    return catalog, found
 
 
 def load_inputs(
     catalog_dir: Path, templates_dir: Path, values_files: list[Path]
 ) -> tuple[Catalog, Values, Templates]:
     """Everything a render needs, validated; raises PackError listing every problem."""
-    catalog, found = validate(catalog_dir, templates_dir, values_files)
-    if catalog is None or errors_only(found):
+    catalog, values, templates, found = _checked(catalog_dir, templates_dir, values_files)
+    if catalog is None or values is None or templates is None or errors_only(found):
         raise PackError(d for d in found if d.path != PROVENANCE_PATH)
-    values = load_values(values_files, catalog) if values_files else Values()
-    return catalog, values, Templates(templates_dir)
+    return catalog, values, templates

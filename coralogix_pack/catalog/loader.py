@@ -39,12 +39,12 @@ def _indent(text: str, line: int) -> int:
     return len(content) - len(content.lstrip(" "))
 
 
-def _lines(doc: YamlDocument, text: str) -> dict[str, int]:
+def _lines(doc: YamlDocument) -> dict[str, int]:
     keys = ["id", "title", "description", "query", "mitre", "mitre.tactic", "mitre.vendor", "tests"]
     lines = {key: doc.line_of(tuple(key.split("."))) for key in keys}
     block = ("query",) in doc.block_scalars
     lines["query.text"] = lines["query"] + (1 if block else 0)
-    lines["query.indent"] = _indent(text, lines["query.text"]) if block else 0
+    lines["query.indent"] = _indent(doc.text, lines["query.text"]) if block else 0
     techniques = doc.data.get("mitre", {}).get("techniques", [])
     for index in range(len(techniques) if isinstance(techniques, list) else 0):
         lines[f"mitre.techniques[{index}]"] = doc.line_of(("mitre", "techniques", index))
@@ -101,7 +101,7 @@ def _load_detection(path: Path) -> tuple[Detection | None, dict[str, int], list[
     found = schema_diagnostics(doc, "detection.schema.json", display)
     if errors_only(found):
         return None, {}, found
-    lines = _lines(doc, path.read_text(encoding="utf-8"))
+    lines = _lines(doc)
     detection = detection_from_dict(doc.data, Path(display), lines)
     found += _detection_checks(detection, lines)
     return detection, lines, found

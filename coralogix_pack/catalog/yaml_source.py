@@ -20,7 +20,8 @@ class YamlDocument:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     duplicates: list[tuple[Path_, int]] = field(default_factory=list)
-    block_scalars: set[Path_] = field(default_factory=set)  # `|` / `>` values: text starts on the next line
+    block_scalars: set[Path_] = field(default_factory=set)
+    text: str = ""  # `|` / `>` values: text starts on the next line
 
     def line_of(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest ancestor that has one."""
@@ -60,7 +61,7 @@ def load_yaml(text: str) -> YamlDocument:
         line = mark.line + 1 if mark else 1
         problem = exc.problem or str(exc)
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
-    doc = YamlDocument(data=None)
+    doc = YamlDocument(data=None, text=text)
     if node is None:
         return doc
     doc.data = _build(node, (), doc)

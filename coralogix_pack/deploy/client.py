@@ -40,6 +40,10 @@ class NotFound(ApiError):
 class Transient(ApiError):
     """A failure that may succeed when retried (429, 502-504, connection problems)."""
 
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message, status)
+        self.retry_after = retry_after  # seconds the server asked us to wait, if it said
+
 
 @dataclass
 class RetryPolicy:
@@ -133,7 +137,8 @@ class CoralogixClient:
             try:
                 return self._once("POST", ALERTS, json={"alertDefProperties": properties})["alertDef"]
             except Transient as exc:
-                delay = self.retry.delay(attempt, getattr(exc, "retry_after", None), self.rng)
+                last = attempt + 1 == self.retry.attempts
+                delay = self.retry.delay(attempt, exc.retry_after, self.rng)
                 if exc.status != 429:  # 429 means rejected before processing; anything else may have landed
                     self.ambiguous_creates += 1
                     self.last_ambiguous_at = time.monotonic()
@@ -141,12 +146,10 @@ class CoralogixClient:
                     existing = landed(self.list_alerts())
                     if existing is not None:
                         return existing
-                    if attempt + 1 == self.retry.attempts:
-                        raise
-                    continue
-                if attempt + 1 == self.retry.attempts:
+                elif not last:
+                    self.sleep(delay)
+                if last:
                     raise
-                self.sleep(delay)
         raise AssertionError("unreachable")
 
     # ---- transport ----
@@ -158,7 +161,7 @@ class CoralogixClient:
             except Transient as exc:
                 if attempt + 1 == self.retry.attempts:
                     raise
-                self.sleep(self.retry.delay(attempt, getattr(exc, "retry_after", None), self.rng))
+                self.sleep(self.retry.delay(attempt, exc.retry_after, self.rng))
         raise AssertionError("unreachable")
 
     def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -182,9 +185,9 @@ class CoralogixClient:
         status = response.status_code
         message = self._server_message(response)
         if status in (RETRY_STATUSES_FOR_READS if method == "GET" else RETRY_STATUSES):
-            error = Transient(f"{method} {url}: HTTP {status} {message}".strip(), status)
-            error.retry_after = _retry_after(response)  # type: ignore[attr-defined]
-            raise error
+            raise Transient(
+                f"{method} {url}: HTTP {status} {message}".strip(), status, _retry_after(response)
+            )
         if status in (401, 403):
             raise ApiError(
                 f"{method} {url}: HTTP {status}, authentication or permission denied ({PERMISSIONS_HINT})",

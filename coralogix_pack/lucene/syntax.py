@@ -109,7 +109,7 @@ def _node_problems(node: Item, field: str | None) -> Iterator[LintProblem]:
     if isinstance(node, UnknownOperation):
         yield LintProblem(
             _col(node),
-            f"implicit operator between {str(node).strip()!r}",
+            f"implicit operator between terms in {_excerpt(node)!r}",
             "write AND or OR explicitly between terms",
         )
     elif isinstance(node, AndOperation | OrOperation):
@@ -220,7 +220,7 @@ def _term_text(term: Term) -> str:
 
 
 def with_field_prefix(tree: Item, prefix: str) -> Item:
-    """Copy of ``tree`` with every field name moved under ``prefix``."""
+    """``tree`` with every field name moved under ``prefix`` (a copy; the tree itself when no prefix)."""
     if not prefix:
         return tree
     tree = copy.deepcopy(tree)

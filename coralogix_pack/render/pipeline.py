@@ -24,9 +24,6 @@ MANIFEST = "manifest.json"
 class Rendered:
     files: dict[str, str]  # relative POSIX path -> text
 
-    def sha256(self, path: str) -> str:
-        return hashlib.sha256(self.files[path].encode("utf-8")).hexdigest()
-
 
 def views_for(catalog: Catalog, values: Values, templates: Templates) -> list[AlertView]:
     return [alert_view(d, catalog, values, templates) for d in catalog.detections]

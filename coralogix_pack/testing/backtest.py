@@ -13,7 +13,7 @@ from coralogix_pack.lucene.prefilter import Prefilter
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.testing.inputs import Match, Reader, Skipped, describe, in_time_order
 from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
-from coralogix_pack.testing.windows import Alert, firing_for
+from coralogix_pack.testing.windows import Alert, ImmediateFiring, ThresholdFiring, firing_for
 from coralogix_pack.values import Values
 
 DEFAULT_REORDER_SECONDS = 600.0
@@ -52,7 +52,7 @@ class BacktestResult:
 class _Rule:
     id: str
     query: CompiledQuery
-    make_firing: Callable[[], Any]
+    firing: ImmediateFiring | ThresholdFiring
 
 
 def _rules(catalog: Catalog, values: Values, case_sensitive: bool) -> list[_Rule]:
@@ -62,11 +62,7 @@ def _rules(catalog: Catalog, values: Values, case_sensitive: bool) -> list[_Rule
             continue
         threshold = values.threshold(detection.id, detection.threshold)
         query = compile_query(render_query(detection.query, values.field_prefix), case_sensitive)
-
-        def make(d=detection, t=threshold):
-            return firing_for(d.id, d.kind, t.count if t else None, t.window_seconds if t else None)
-
-        rules.append(_Rule(detection.id, query, make))
+        rules.append(_Rule(detection.id, query, firing_for(detection.id, threshold)))
     return rules
 
 
@@ -89,7 +85,7 @@ def backtest(
         detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}
     )
     rules = _rules(catalog, values, case_sensitive)
-    firings = {rule.id: rule.make_firing() for rule in rules}
+    firings = {rule.id: rule.firing for rule in rules}
 
     def skip(item: Skipped) -> None:
         result.skipped += 1

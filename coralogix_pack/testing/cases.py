@@ -103,13 +103,9 @@ def _run_cases(detection: Detection, query: CompiledQuery, mode: str, report: De
 
 def _run_scenarios(detection: Detection, query: CompiledQuery, mode: str, report: DetectionReport) -> None:
     threshold = detection.threshold
+    decided_by = f"more than {threshold.count} in {threshold.window}" if threshold else "each match alerts"
     for scenario in detection.scenarios:
-        firing = firing_for(
-            detection.id,
-            detection.kind,
-            threshold.count if threshold else None,
-            threshold.window_seconds if threshold else None,
-        )
+        firing = firing_for(detection.id, threshold)
         alerts = 0
         for moment, record in scenario_records(scenario):
             if query.matches(record) and firing.feed(moment, None):
@@ -124,7 +120,7 @@ def _run_scenarios(detection: Detection, query: CompiledQuery, mode: str, report
                     mode,
                     f"{scenario.expect_alerts} alert(s)",
                     f"{alerts} alert(s)",
-                    detection.query.split("\n")[0],
+                    decided_by,
                 )
             )
 

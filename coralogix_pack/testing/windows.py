@@ -13,6 +13,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from coralogix_pack.catalog.model import Threshold
+
 
 @dataclass
 class Alert:
@@ -54,7 +56,8 @@ class ThresholdFiring:
         return None
 
 
-def firing_for(detection_id: str, kind: str, threshold: int | None, window_seconds: float | None):
-    if kind == "threshold":
-        return ThresholdFiring(detection_id, int(threshold or 0), float(window_seconds or 0))
+def firing_for(detection_id: str, threshold: Threshold | None) -> ImmediateFiring | ThresholdFiring:
+    """Threshold detections count in windows; the others fire on every match."""
+    if threshold is not None:
+        return ThresholdFiring(detection_id, threshold.count, float(threshold.window_seconds))
     return ImmediateFiring(detection_id)
