@@ -16,18 +16,21 @@ from hypothesis import strategies as st
 
 from coralogix_pack.render.escaping import hcl_string, json_value
 
-# python-hcl2 only lexes an escaped "$${" when a "}" closes it, and it reads an escaped CR
-# back as a newline, so hypothesis leaves those out; Terraform itself checks them below.
+# python-hcl2 only lexes an escaped "$${" when a "}" closes it, keeps escapes between "$${" and
+# "}" verbatim, and reads an escaped CR back as a newline, so hypothesis leaves those out;
+# Terraform itself checks them below.
 PIECES = st.sampled_from(
     ['"', "\\", "\n", "\t", "$", "%", "{", "}", "${x}", "%{ if }", "$${y}", "é", "漢", "🙂"]
 )
+# an open template sequence, or one holding a character that needs an escape before its "}"
+HCL2_BLIND_SPOT = re.compile(r'[$%]\{(?:[^}]*$|[^}]*["\\\x00-\x1f\x7f])')
 TRICKY = (
     st.lists(
         st.one_of(PIECES, st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\r")),
         max_size=30,
     )
     .map("".join)
-    .filter(lambda t: re.search(r"[$%]\{[^}]*$", t) is None)
+    .filter(lambda t: HCL2_BLIND_SPOT.search(t) is None)
 )
 
 
@@ -51,7 +54,20 @@ def test_hcl_round_trip(value):
     assert _hcl_decode(hcl_string(value)) == value
 
 
-BARE = ["${", "%{", "a${b", "$${", "%%{", 'q"\\${x}\n', "$", "}${", "a\rb\r\n", "tab\there"]
+BARE = [
+    "${",
+    "%{",
+    "a${b",
+    "$${",
+    "%%{",
+    'q"\\${x}\n',
+    "$",
+    "}${",
+    "a\rb\r\n",
+    "tab\there",
+    '${"}',
+    "a%{b\\c\n}",
+]
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
