@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -87,21 +88,24 @@ def render(
     values: ValuesOpt = None,
 ) -> None:
     """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
-    from coralogix_pack.render.pipeline import check_rendered, render_pack, write_rendered
+    from coralogix_pack.render.outdir import check_rendered, write_rendered
+    from coralogix_pack.render.pipeline import render_pack
     from coralogix_pack.validation import load_inputs
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
     loaded, values_obj, engine = load_inputs(catalog_dir, templates_dir, list(values or []))
     rendered = render_pack(loaded, values_obj, engine)
     if check is not None:
-        diff = check_rendered(rendered, check)
+        diff = check_rendered(rendered.files, check)
         if diff:
             sys.stdout.write(diff)
             _err(f"{check} is stale: run `pack render --out {check}` and commit the result")
             raise typer.Exit(1)
         print(f"{check} is up to date ({len(rendered.files)} files)")
         return
-    removed = write_rendered(rendered, out)
+    removed, kept = write_rendered(rendered.files, out)
+    for path in kept:
+        _err(f"{out / path}: kept: pack rendered it once but it was edited since; delete it if unwanted")
     alerts = sum(1 for p in rendered.files if p.startswith("alerts/"))
     print(
         f"rendered {alerts} alerts, {len(rendered.files)} files into {out}"
@@ -380,6 +384,10 @@ def apply(
     except (TargetError, ApiError, TooManyDeletes) as exc:
         _deploy_failure(exc)
     done = len(applied.outcomes) - len(applied.failed)
+    if applied.duplicates_removed:
+        out.print(
+            f"Removed {applied.duplicates_removed} duplicate alert(s) of the same detection and content."
+        )
     out.print(
         f"Apply complete: {done} succeeded, {len(applied.failed)} failed."
         + (" Run pack apply again to retry the failures." if applied.failed else "")
@@ -460,8 +468,42 @@ def emulator(
         server.server.server_close()
 
 
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt  # unwinds like Ctrl+C, so pending writes remove their temporary files
+
+
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code; PackError becomes located messages and exit 1."""
+    """Run the CLI and return its exit code; PackError becomes located messages and exit 1.
+
+    Everything printed passes through redaction: the key is known from the environment before
+    options are parsed, so even a usage error that echoes a mistyped argument cannot show it.
+    """
+    import signal
+
+    from coralogix_pack import redaction
+    from coralogix_pack.deploy.target import KEY_ENV
+
+    redaction.register(os.environ.get(KEY_ENV, ""))
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = redaction.RedactingStream(sys.stdout), redaction.RedactingStream(sys.stderr)
+    previous = signal.getsignal(signal.SIGTERM) if _main_thread() else None
+    if previous is not None:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        sys.stdout, sys.stderr = streams
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _run(argv: list[str] | None) -> int:
     from coralogix_pack.diagnostics import PackError
 
     try:
@@ -474,11 +516,21 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:  # output piped into `head` that stopped reading
+        _silence_stdout()
+        return 1
     except Exception as exc:  # a crash trace is a bug; show it only on request
         if os.environ.get("PACK_DEBUG"):
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (set PACK_DEBUG=1 for the trace and report it)")
         return 3
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail too
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
 
 
 def main() -> None:

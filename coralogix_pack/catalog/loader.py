@@ -15,11 +15,25 @@ from coralogix_pack.schema_check import schema_diagnostics
 PACK_FILE = "pack.yaml"
 
 
+MAX_YAML_BYTES = 4 * 1024 * 1024
+
+
 def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    if not _regular(path):
+        what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
+        return None, [Diagnostic(display, 0, "", f"cannot read file: {what}", "pass the path of a YAML file")]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(display, 0, "", f"cannot read file: {exc}", "check the path")]
+        with path.open("rb") as handle:
+            data = handle.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        return None, [Diagnostic(display, 0, "", f"cannot read file: {exc.strerror}", "check the path")]
+    if len(data) > MAX_YAML_BYTES:
+        return None, [Diagnostic(display, 0, "", "file is over 4 MiB", "a detection or values file is small")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Diagnostic(display, line, "", "not UTF-8 text", "save the file as UTF-8")]
     try:
         doc = load_yaml(text)
     except YamlSyntaxError as exc:
@@ -61,7 +75,7 @@ def _display(path: Path) -> str:
 def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
     path = directory / PACK_FILE
     display = _display(path)
-    if not path.is_file():
+    if not _regular(path):
         return None, [
             Diagnostic(
                 display,
@@ -119,7 +133,46 @@ def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagn
 
 
 def catalog_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.name != PACK_FILE)
+    return sorted(p for p in directory.glob("*.yaml") if p.name != PACK_FILE and _regular(p))
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a symlink loop, for one
+        return False
+
+
+def misplaced_files(directory: Path) -> list[Diagnostic]:
+    """Files that look like detections but would not be loaded: each is an error, never a silent skip
+    (a detection saved as .yml would otherwise vanish, and `apply --prune` would delete its alert)."""
+    found = []
+    for path in sorted(directory.iterdir()):
+        suffix = path.suffix.lower()
+        if suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        display = _display(path)
+        if path.suffix != ".yaml":
+            found.append(
+                Diagnostic(
+                    display,
+                    0,
+                    "",
+                    f"not loaded: detection files must end in .yaml, not {path.suffix}",
+                    f"rename it to {path.stem}.yaml",
+                )
+            )
+        elif not _regular(path):
+            found.append(
+                Diagnostic(
+                    display,
+                    0,
+                    "",
+                    "not a regular file (a folder, pipe, device or broken symlink)",
+                    "replace it with a YAML file or remove it",
+                )
+            )
+    return found
 
 
 def content_hash(directory: Path) -> str:
@@ -142,6 +195,7 @@ def load_catalog_with_diagnostics(directory: Path) -> tuple[Catalog | None, list
             )
         ]
     pack, found = _load_pack(directory)
+    found += misplaced_files(directory)
     loaded: list[tuple[Detection, dict[str, int]]] = []
     files = catalog_files(directory)
     if not files:

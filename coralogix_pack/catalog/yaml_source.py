@@ -53,39 +53,126 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+MAX_DEPTH = 64  # detections and values files nest a few levels; deeper is a mistake or an attack
+MAX_VALUES = 200_000  # after aliases are expanded: stops "billion laughs" documents early
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def load_yaml(text: str) -> YamlDocument:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or str(exc)
-        raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
+        raise _syntax_error(exc) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise YamlSyntaxError(1, f"invalid YAML: {exc}") from None
     doc = YamlDocument(data=None, text=text)
     if node is None:
         return doc
-    doc.data = _build(node, (), doc)
+    doc.data = _Builder(doc).build(node, (), ())
     return doc
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = exc.problem or str(exc)
+    return YamlSyntaxError(line, f"invalid YAML: {problem}")
 
 
 _constructor = _Loader(stream="")
 
 
-def _build(node: yaml.Node, path: Path_, doc: YamlDocument) -> Any:
-    doc.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
+class _Builder:
+    """Plain data from a node graph, with limits: aliases may be reused but not recurse or explode."""
+
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+        self.values = 0
+
+    def build(self, node: yaml.Node, path: Path_, ancestors: tuple[int, ...]) -> Any:
+        line = node.start_mark.line + 1
+        if id(node) in ancestors:
+            raise YamlSyntaxError(line, "invalid YAML: an alias refers to a value that contains it")
+        if len(ancestors) >= MAX_DEPTH:
+            raise YamlSyntaxError(line, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise YamlSyntaxError(
+                line, f"invalid YAML: aliases expand to more than {MAX_VALUES:,} values; use fewer aliases"
+            )
+        self.doc.lines.setdefault(path, line)
+        inner = (*ancestors, id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, inner)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), inner) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            self.doc.block_scalars.add(path)
+        return _scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_, ancestors: tuple[int, ...]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
-            key = _constructor.construct_object(key_node, deep=True)
+            if key_node.tag == MERGE_TAG:
+                merged += self._merge_sources(value_node, ancestors)
+                continue
+            key = _key(key_node)
             child = (*path, key)
             if key in result:
-                doc.duplicates.append((child, key_node.start_mark.line + 1))
+                self.doc.duplicates.append((child, key_node.start_mark.line + 1))
                 continue
-            doc.lines[child] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, child, doc)
+            self.doc.lines[child] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, child, ancestors)
+        for key_node, value_node in merged:  # `<<: *base`: keys written here win over merged ones
+            key = _key(key_node)
+            if key not in result:
+                self.doc.lines.setdefault((*path, key), key_node.start_mark.line + 1)
+                result[key] = self.build(value_node, (*path, key), ancestors)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), doc) for i, item in enumerate(node.value)]
-    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        doc.block_scalars.add(path)
-    return _constructor.construct_object(node, deep=True)
+
+    def _merge_sources(
+        self, node: yaml.Node, ancestors: tuple[int, ...]
+    ) -> list[tuple[yaml.Node, yaml.Node]]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise YamlSyntaxError(
+                    source.start_mark.line + 1, "invalid YAML: '<<' merges only mappings (or a list of them)"
+                )
+            if id(source) in ancestors:
+                raise YamlSyntaxError(
+                    source.start_mark.line + 1, "invalid YAML: an alias refers to a value that contains it"
+                )
+            pairs += [p for p in source.value if p[0].tag != MERGE_TAG]
+        return pairs
+
+
+def _key(node: yaml.Node) -> str:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.ScalarNode):
+        raise YamlSyntaxError(line, "invalid YAML: a key must be plain text, not a list or mapping")
+    value = _scalar(node)
+    if not isinstance(value, str):
+        kind = "a boolean" if isinstance(value, bool) else type(value).__name__
+        raise YamlSyntaxError(
+            line, f"invalid YAML: the key {_short(node.value)} reads as {kind}; quote it to make it text"
+        )
+    return value
+
+
+def _scalar(node: yaml.Node) -> Any:
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc) from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        raise YamlSyntaxError(
+            node.start_mark.line + 1, f"invalid YAML: cannot read {_short(node.value)} as {node.tag}: {exc}"
+        ) from None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

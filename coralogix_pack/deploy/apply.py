@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from coralogix_pack.deploy.client import ApiError, CoralogixClient
-from coralogix_pack.deploy.plan import Action, Plan, is_managed
+from coralogix_pack.alertdef import canonical_json, normalize_properties
+from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound
+from coralogix_pack.deploy.plan import Action, Plan, entity_labels, is_managed
 from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 
 
@@ -32,6 +34,7 @@ class Outcome:
 @dataclass
 class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
+    duplicates_removed: int = 0
 
     @property
     def failed(self) -> list[Outcome]:
@@ -43,7 +46,8 @@ class TooManyDeletes(Exception):
 
 
 def check_delete_budget(plan: Plan, max_delete: int) -> None:
-    deletes = plan.count("delete")
+    """Refuse a plan that removes more detections than allowed; removing copies is not limited."""
+    deletes = sum(1 for a in plan.changes if a.action == "delete" and not a.duplicate)
     if deletes > max_delete:
         raise TooManyDeletes(
             f"the plan deletes {deletes} alerts, more than --max-delete {max_delete}; "
@@ -57,7 +61,7 @@ def _landed(pack: str, properties: dict[str, Any]) -> Callable[[list[dict[str, A
 
     def find(alerts: list[dict[str, Any]]) -> dict[str, Any] | None:
         for alert in alerts:
-            live = alert.get("alertDefProperties", {}).get("entityLabels") or {}
+            live = entity_labels(alert)
             if (
                 is_managed(alert, pack)
                 and live.get(DETECTION_LABEL) == labels[DETECTION_LABEL]
@@ -73,8 +77,8 @@ def apply_plan(plan: Plan, client: CoralogixClient, report: Callable[[Outcome], 
     result = ApplyResult()
     for action in plan.changes:
         _record(result, report, action, lambda a=action: _execute(plan, a, client), client)
-    if client.ambiguous_creates:
-        _remove_late_duplicates(plan, client, result, report)
+    if any(a.action == "create" for a in plan.changes):
+        reconcile(plan, client, result, report)
     return result
 
 
@@ -93,44 +97,67 @@ def _record(
     report(outcome)
 
 
-def _remove_late_duplicates(
+def copies_to_remove(alerts: list[dict[str, Any]], pack: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(copy, kept) for every managed alert that repeats another of the same detection and content.
+
+    The oldest is kept; every run that reconciles picks the same one, so two applies that
+    reconcile at once never delete each other's survivor.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for alert in alerts:
+        if is_managed(alert, pack) and isinstance(alert.get("id"), str):
+            detection = str(entity_labels(alert).get(DETECTION_LABEL, ""))
+            content = canonical_json(normalize_properties(alert.get("alertDefProperties") or {}))
+            groups.setdefault((detection, content), []).append(alert)
+    pairs = []
+    for group in groups.values():
+        kept, *copies = sorted(group, key=lambda a: (str(a.get("createdTime", "")), a["id"]))
+        pairs += [(copy, kept) for copy in copies]
+    return sorted(pairs, key=lambda p: p[0]["id"])
+
+
+def reconcile(
     plan: Plan, client: CoralogixClient, result: ApplyResult, report: Callable[[Outcome], None]
 ) -> None:
-    """A create that timed out may still land after we looked for it; keep the alert this
-    run recorded for each created detection and delete any copy that landed late."""
-    kept = {o.action.detection: o.alert_id for o in result.outcomes if o.ok and o.action.action == "create"}
-    # a request the client gave up on is normally finished or dead one timeout later
-    pending = client.timeout - (time.monotonic() - client.last_ambiguous_at)
-    if pending > 0:
-        client.sleep(pending)
+    """After creating, remove copies of the same detection and content: a create whose answer was
+    lost that landed late, or another apply that ran at the same time."""
+    if client.ambiguous_creates:
+        # a request the client gave up on is normally finished or dead one timeout later
+        pending = client.timeout - (time.monotonic() - client.last_ambiguous_at)
+        if pending > 0:
+            client.sleep(pending)
     try:
-        live = [a for a in client.list_alerts() if is_managed(a, plan.pack)]
+        live = client.list_alerts()
     except ApiError as exc:
-        result.outcomes.append(
-            Outcome(
-                Action("delete", "*", None, "", "duplicate check"),
-                False,
-                None,
-                client.target.redact(str(exc)),
-            )
-        )
+        check = Action("delete", "*", None, "", "duplicate check")
+        result.outcomes.append(Outcome(check, False, None, client.target.redact(str(exc))))
         return
-    for alert in live:
-        detection = alert["alertDefProperties"]["entityLabels"].get(DETECTION_LABEL)
-        if detection in kept and alert["id"] != kept[detection]:
-            action = Action(
-                "delete",
-                detection,
-                alert["id"],
-                alert["alertDefProperties"].get("name", ""),
-                f"duplicate of {kept[detection]} left by a create whose answer was lost",
-            )
+    cause = (
+        "a create whose answer was lost landed late"
+        if client.ambiguous_creates
+        else "another apply ran at the same time"
+    )
+    for copy, kept in copies_to_remove(live, plan.pack):
+        detection = str(entity_labels(copy).get(DETECTION_LABEL, ""))
+        if plan.only is not None and detection not in plan.only:
+            continue
+        reason = f"copy of {kept['id']}: {cause}"
+        action = Action(
+            "delete",
+            detection,
+            copy["id"],
+            str(copy["alertDefProperties"].get("name", "")),
+            reason,
+            duplicate=True,
+        )
+        result.duplicates_removed += 1
 
-            def delete(alert_id: str = alert["id"]) -> str:
+        def delete(alert_id: str = copy["id"]) -> str:
+            with contextlib.suppress(NotFound):  # another run removed the same copy
                 client.delete_alert(alert_id)
-                return alert_id
+            return alert_id
 
-            _record(result, report, action, delete, client)
+        _record(result, report, action, delete, client)
 
 
 def _execute(plan: Plan, action: Action, client: CoralogixClient) -> str | None:

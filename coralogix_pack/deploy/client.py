@@ -21,6 +21,7 @@ RETRY_STATUSES_FOR_READS = RETRY_STATUSES | {500}
 # How the list call asks for the next page. The query encoding of the object-typed
 # `pagination` parameter is not confirmed; grpc-gateway's dotted form is used.
 PAGE_TOKEN_PARAM = "pagination.pageToken"
+MAX_PAGES = 1000  # a million alerts at the maximum page size: beyond it, pagination is broken
 PERMISSIONS_HINT = (
     "the key needs the Alerts preset: alerts:ReadConfig to plan or export, alerts:UpdateConfig to "
     "apply; a key from another region's team is rejected too, so check --region"
@@ -35,6 +36,16 @@ class ApiError(Exception):
 
 class NotFound(ApiError):
     pass
+
+
+class ListError(ApiError):
+    """The alert list cannot be trusted to be complete: nothing may be planned from it."""
+
+    def __init__(self, message: str):
+        super().__init__(
+            f"{message}; refusing to plan from an incomplete or inconsistent list (nothing was changed). "
+            "Check --api-url / --region points at the Coralogix API, or report this server behaviour",
+        )
 
 
 class Transient(ApiError):
@@ -100,25 +111,42 @@ class CoralogixClient:
     # ---- operations ----
 
     def list_alerts(self) -> list[dict[str, Any]]:
-        alerts: list[dict[str, Any]] = []
+        """Every alert definition, or an error: a plan is only ever built from a complete list.
+
+        A server that ignores the page token (the gateway drops query keys it does not know)
+        answers page 1 again; treating that as the end, or as more alerts, would make a plan
+        delete or re-create live alerts.
+        """
+        alerts: dict[str, dict[str, Any]] = {}
         token: str | None = None
-        seen: set[str] = set()
-        while True:
+        tokens: set[str] = set()
+        for page in range(1, MAX_PAGES + 1):
             params = {PAGE_TOKEN_PARAM: token} if token else None
             body = self._idempotent("GET", ALERTS, params=params)
-            alerts.extend(body.get("alertDefs", []))
-            token = (body.get("pagination") or {}).get("nextPageToken") or None
-            if not token or token in seen:
-                return alerts
-            seen.add(token)
+            items, token, total = _page_parts(body, page)
+            new = [a for a in items if a["id"] not in alerts]
+            if items and not new:
+                raise ListError(f"page {page} of the alert list repeats alerts already listed")
+            if len(new) < len(items):
+                raise ListError(f"page {page} of the alert list repeats {len(items) - len(new)} alert(s)")
+            alerts.update((a["id"], a) for a in new)
+            if total is not None and len(alerts) > total:
+                raise ListError(
+                    f"the alert list returned {len(alerts)} alerts, more than its totalSize {total}"
+                )
+            if not token:
+                return list(alerts.values())
+            if token in tokens:
+                raise ListError(f"page {page} of the alert list repeats an earlier page token")
+            tokens.add(token)
+        raise ListError(f"the alert list did not end after {MAX_PAGES} pages")
 
     def get_alert(self, alert_id: str) -> dict[str, Any]:
-        return self._idempotent("GET", f"{ALERTS}/{alert_id}")["alertDef"]
+        return _alert_def(self._idempotent("GET", f"{ALERTS}/{alert_id}"), "GET")
 
     def replace_alert(self, alert_id: str, properties: dict[str, Any]) -> dict[str, Any]:
-        return self._idempotent("PUT", ALERTS, json={"id": alert_id, "alertDefProperties": properties})[
-            "alertDef"
-        ]
+        body = self._idempotent("PUT", ALERTS, json={"id": alert_id, "alertDefProperties": properties})
+        return _alert_def(body, "PUT")
 
     def delete_alert(self, alert_id: str) -> None:
         try:
@@ -135,7 +163,7 @@ class CoralogixClient:
         to recognise the alert if the create went through before retrying."""
         for attempt in range(self.retry.attempts):
             try:
-                return self._once("POST", ALERTS, json={"alertDefProperties": properties})["alertDef"]
+                return _alert_def(self._once("POST", ALERTS, json={"alertDefProperties": properties}), "POST")
             except Transient as exc:
                 last = attempt + 1 == self.retry.attempts
                 delay = self.retry.delay(attempt, exc.retry_after, self.rng)
@@ -217,8 +245,10 @@ class CoralogixClient:
             body = response.json()
             text = body.get("message", "") if isinstance(body, dict) else ""
         except ValueError:
-            text = response.text[:300]
-        return self._redact(str(text))
+            text = response.text
+        # redact first: a cut can split the key and leave most of it unmatched
+        message = self._redact(str(text))
+        return message if len(message) <= 300 else message[:300] + "..."
 
     def _redact(self, text: str) -> str:
         return self.target.redact(text)
@@ -236,3 +266,34 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _page_parts(body: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], str | None, int | None]:
+    """(alerts, next token, totalSize) of one list answer, checked for the shape the API documents."""
+    items = body.get("alertDefs")
+    items = [] if items is None else items
+    if not isinstance(items, list) or not all(isinstance(a, dict) for a in items):
+        raise ApiError(f"page {page} of the alert list: 'alertDefs' is not a list of objects")
+    for item in items:
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            raise ApiError(f"page {page} of the alert list: an alert has no id")
+        if not isinstance(item.get("alertDefProperties") or {}, dict):
+            raise ApiError(
+                f"page {page} of the alert list: alert {item['id']} has no alertDefProperties object"
+            )
+    pagination = body.get("pagination") or {}
+    if not isinstance(pagination, dict):
+        raise ApiError(f"page {page} of the alert list: 'pagination' is not an object")
+    token = pagination.get("nextPageToken") or None
+    if token is not None and not isinstance(token, str):
+        raise ApiError(f"page {page} of the alert list: 'nextPageToken' is not text")
+    total = pagination.get("totalSize")
+    total = int(total) if isinstance(total, int | str) and str(total).isdigit() else None
+    return items, token, total
+
+
+def _alert_def(body: dict[str, Any], method: str) -> dict[str, Any]:
+    alert = body.get("alertDef")
+    if not isinstance(alert, dict) or not isinstance(alert.get("id"), str):
+        raise ApiError(f"{method} {ALERTS}: the answer has no alertDef with an id (is this the Coralogix API?)")
+    return alert

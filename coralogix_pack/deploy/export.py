@@ -1,36 +1,77 @@
-"""`pack export`: the managed alerts as the account holds them, one JSON file each."""
+"""`pack export`: the managed alerts as the account holds them, one JSON file each.
+
+Everything here comes from the server, so it is untrusted: file names are built only from
+labels that look like detection ids (anything else falls back to a hash), and every string is
+redacted before it is written.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.plan import is_managed
+from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.fsutil import write_atomic
 from coralogix_pack.ownership import DETECTION_LABEL
+from coralogix_pack.redaction import redact_json
+
+INDEX = "index.json"
+_SAFE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def safe_stem(label: Any) -> str:
+    """A file-name stem for a detection label: the label itself when it has an id's shape."""
+    if isinstance(label, str) and len(label) <= 63 and _SAFE_NAME.fullmatch(label) and label != "index":
+        return label
+    digest = hashlib.sha256(str(label).encode("utf-8", "replace")).hexdigest()[:12]
+    return f"unnamed-{digest}"
+
+
+def _safe_id(alert_id: Any) -> str:
+    if isinstance(alert_id, str) and _SAFE_ID.fullmatch(alert_id):
+        return alert_id
+    return "id-" + hashlib.sha256(str(alert_id).encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
-    alerts = [a for a in client.list_alerts() if is_managed(a, pack)]
-    alerts.sort(key=lambda a: (a["alertDefProperties"]["entityLabels"].get(DETECTION_LABEL, ""), a["id"]))
+    if out.exists() and not out.is_dir():
+        raise PackError([Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path")])
+    alerts = [redact_json(a) for a in client.list_alerts() if is_managed(a, pack)]
+    alerts.sort(key=lambda a: (str(_detection(a)), str(a.get("id", ""))))
     written, index, used = [], [], set()
     for alert in alerts:
-        detection = alert["alertDefProperties"]["entityLabels"].get(DETECTION_LABEL) or "unknown"
-        name = f"{detection}.json" if detection not in used else f"{detection}.{alert['id']}.json"
-        used.add(detection)
-        write_atomic(out / name, json.dumps(alert, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        stem = safe_stem(_detection(alert))
+        name = f"{stem}.json" if stem not in used else f"{stem}.{_safe_id(alert.get('id'))}.json"
+        used.add(stem)
+        _write(out / name, json.dumps(alert, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         written.append(out / name)
         index.append(
             {
                 "file": name,
-                "detection": detection,
-                "id": alert["id"],
+                "detection": _detection(alert),
+                "id": alert.get("id"),
                 "alertVersionId": alert.get("alertVersionId"),
             }
         )
-    write_atomic(
-        out / "index.json",
-        json.dumps({"pack": pack, "target": client.target.base_url, "alerts": index}, indent=2) + "\n",
-    )
+    summary = {"pack": pack, "target": client.target.base_url, "alerts": index}
+    _write(out / INDEX, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return written
+
+
+def _detection(alert: dict[str, Any]) -> Any:
+    return ((alert.get("alertDefProperties") or {}).get("entityLabels") or {}).get(DETECTION_LABEL)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise PackError(
+            [Diagnostic(str(exc.filename or path), 0, "", f"cannot write: {exc.strerror}", "check --out")]
+        ) from None

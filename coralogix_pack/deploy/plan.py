@@ -39,6 +39,7 @@ class Action:
     changes: list[Change] = field(default_factory=list)
     drifted: bool = False
     properties: dict[str, Any] | None = None  # what create/update sends
+    duplicate: bool = False  # deletes a copy; another alert of the detection stays
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class Action:
             "name": self.name,
             "reason": self.reason,
             "drifted": self.drifted,
+            "duplicate": self.duplicate,
             "changes": [c.as_dict() for c in self.changes],
         }
 
@@ -75,6 +77,7 @@ class Plan:
     drift: list[Drift]
     orphans: list[Action]  # managed alerts that left the pack, kept because --prune was not given
     unmanaged: int
+    only: frozenset[str] | None = None  # the detections this plan is limited to
 
     @property
     def changes(self) -> list[Action]:
@@ -110,12 +113,13 @@ def desired_alerts(catalog: Catalog, values: Values, templates: Templates) -> di
 
 
 def is_managed(alert: dict[str, Any], pack: str) -> bool:
-    labels = alert.get("alertDefProperties", {}).get("entityLabels") or {}
+    labels = entity_labels(alert)
     return labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE and labels.get(PACK_LABEL) == pack
 
 
-def _labels(alert: dict[str, Any]) -> dict[str, str]:
-    return alert.get("alertDefProperties", {}).get("entityLabels") or {}
+def entity_labels(alert: dict[str, Any]) -> dict[str, Any]:
+    labels = (alert.get("alertDefProperties") or {}).get("entityLabels")
+    return labels if isinstance(labels, dict) else {}
 
 
 def make_plan(
@@ -131,9 +135,9 @@ def make_plan(
     managed = [a for a in live if is_managed(a, pack)]
     by_detection: dict[str, list[dict[str, Any]]] = {}
     for alert in sorted(managed, key=lambda a: (a.get("createdTime", ""), a["id"])):
-        by_detection.setdefault(_labels(alert).get(DETECTION_LABEL, ""), []).append(alert)
-    plan = Plan(pack, version, target, [], [], [], len(live) - len(managed))
-    selected = set(only) if only else None
+        by_detection.setdefault(entity_labels(alert).get(DETECTION_LABEL, ""), []).append(alert)
+    selected = frozenset(only) if only else None
+    plan = Plan(pack, version, target, [], [], [], len(live) - len(managed), selected)
     for detection_id in sorted(set(desired) | set(by_detection)):
         if selected is not None and detection_id not in selected:
             continue
@@ -161,14 +165,21 @@ def _plan_detection(
     keep, *extra = sorted(alerts, key=lambda a: _distance(a, wanted))
     for duplicate in extra:
         plan.actions.append(
-            Action("delete", detection_id, duplicate["id"], _name(duplicate), "duplicate of " + keep["id"])
+            Action(
+                "delete",
+                detection_id,
+                duplicate["id"],
+                _name(duplicate),
+                "duplicate of " + keep["id"],
+                duplicate=True,
+            )
         )
     _plan_existing(plan, detection_id, wanted, keep)
 
 
 def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: dict[str, Any]) -> None:
     live = alert.get("alertDefProperties", {})
-    applied_hash = _labels(alert).get(HASH_LABEL)
+    applied_hash = entity_labels(alert).get(HASH_LABEL)
     drifted = applied_hash != content_hash(live)  # edited since it was applied
     pack_changed = applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
     changes = field_changes(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from coralogix_pack import redaction
+
 API_PATH = "/mgmt/openapi/5"
 REGION_HOSTS = {
     "EU1": "api.coralogix.com",
@@ -37,7 +39,8 @@ class Target:
         return f"Target(base_url={self.base_url!r}, api_key='***')"
 
     def redact(self, text: str) -> str:
-        return text.replace(self.api_key, "***") if self.api_key else text
+        redaction.register(self.api_key)
+        return redaction.redact(text)
 
 
 def base_url_for(region: str | None, api_url: str | None) -> str:
@@ -77,21 +80,49 @@ def _is_loopback(host: str) -> bool:
 
 def read_api_key(key_file: Path | None) -> str:
     if key_file is not None:
-        try:
-            key = key_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise TargetError(
-                f"cannot read the API key file {key_file}: {exc.strerror}", "check the path"
-            ) from None
-        if not key:
-            raise TargetError(f"the API key file {key_file} is empty", "put the key on the first line")
-        return key
-    key = os.environ.get(KEY_ENV, "").strip()
-    if not key:
+        return _checked_key(_read_key_file(key_file), f"the API key file {key_file}")
+    key = os.environ.get(KEY_ENV, "")
+    if not key.strip():
         raise TargetError(
             "no API key",
             f"set {KEY_ENV} or pass --api-key-file FILE (a key with the Alerts preset: "
             "alerts:ReadConfig and alerts:UpdateConfig)",
+        )
+    return _checked_key(key, KEY_ENV)
+
+
+def _read_key_file(key_file: Path) -> str:
+    if key_file.exists() and not key_file.is_file():
+        raise TargetError(f"the API key file {key_file} is not a regular file", "pass the path of a file")
+    try:
+        data = key_file.read_bytes()[:65536]
+    except OSError as exc:
+        raise TargetError(
+            f"cannot read the API key file {key_file}: {exc.strerror}", "check the path"
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")  # editors on Windows save a BOM
+    except UnicodeDecodeError:
+        raise TargetError(
+            f"the API key file {key_file} is not UTF-8 text", "save the key as plain ASCII text"
+        ) from None
+    if not text.strip():
+        raise TargetError(f"the API key file {key_file} is empty", "put the key on the first line")
+    return text
+
+
+def _checked_key(raw: str, source: str) -> str:
+    key = raw.strip()
+    redaction.register(key)
+    for line in raw.splitlines():
+        redaction.register(line)
+    if any(c in key for c in "\r\n"):
+        lines = len([line for line in key.splitlines() if line.strip()])
+        raise TargetError(f"{source} holds {lines} lines, not one key", "keep only the key, on one line")
+    if not key.isascii() or not key.isprintable() or " " in key:
+        raise TargetError(
+            f"{source} holds characters an API key cannot have (spaces, control or non-ASCII characters)",
+            "copy the key again from Coralogix (Settings, API Keys)",
         )
     return key
 
