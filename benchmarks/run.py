@@ -158,7 +158,7 @@ def api_requests() -> list[Row]:
     """Requests made by apply against the emulator: no-change run and N changes."""
     sys.path.insert(0, str(REPO))
     from coralogix_pack.cli import run
-    from coralogix_pack.deploy.emulator import Emulator
+    from coralogix_pack.emulator import Emulator
 
     key = "benchmark-key"
     os.environ["CORALOGIX_API_KEY"] = key

@@ -440,22 +440,30 @@ def emulator(
         float, typer.Option("--fault-rate", help="Share of requests answered with an injected fault.")
     ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fault schedule.")] = 0,
+    behaviours: Annotated[
+        list[str] | None,
+        typer.Option("--behaviour", help="Backend behaviour to emulate; repeat. See the README for names."),
+    ] = None,
 ) -> None:
     """Run a local emulator of the alert-definitions API (for demos and tests)."""
     import random
 
-    from coralogix_pack.deploy.emulator import Emulator, FaultPlan
-    from coralogix_pack.deploy.target import TargetError, _is_loopback, read_api_key
+    from coralogix_pack.deploy.target import TargetError, read_api_key
+    from coralogix_pack.emulator import Behaviour, Emulator, FaultPlan
 
-    if not _is_loopback(host):
-        _err("error: the emulator only binds loopback addresses (127.0.0.1, ::1, localhost)")
+    if not 0 <= port <= 65535 or page_size < 1 or not 0.0 <= fault_rate <= 1.0:
+        _err("error: --port must be 0-65535, --page-size at least 1, --fault-rate between 0 and 1")
         raise typer.Exit(1)
     try:
         key = read_api_key(api_key_file)
-    except TargetError as exc:
+        behaviour = Behaviour.from_names(list(behaviours or []))
+        faults = FaultPlan(rate=fault_rate, rng=random.Random(seed))
+        server = Emulator(key, host=host, port=port, page_size=page_size, faults=faults, behaviour=behaviour)
+    except (TargetError, ValueError) as exc:
         _deploy_failure(exc)
-    faults = FaultPlan(rate=fault_rate, rng=random.Random(seed))
-    server = Emulator(key, host=host, port=port, page_size=page_size, faults=faults)
+    except OSError as exc:
+        _err(f"error: cannot listen on {host}:{port}: {exc.strerror} (pick another --port, or 0 for any)")
+        raise typer.Exit(1) from None
     print(
         f"emulating the alert-definitions API at {server.base_url} (use it with --api-url); Ctrl+C stops it",
         flush=True,

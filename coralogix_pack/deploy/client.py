@@ -295,5 +295,7 @@ def _page_parts(body: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], 
 def _alert_def(body: dict[str, Any], method: str) -> dict[str, Any]:
     alert = body.get("alertDef")
     if not isinstance(alert, dict) or not isinstance(alert.get("id"), str):
-        raise ApiError(f"{method} {ALERTS}: the answer has no alertDef with an id (is this the Coralogix API?)")
+        raise ApiError(
+            f"{method} {ALERTS}: no alertDef with an id in the answer (is this the Coralogix API?)"
+        )
     return alert

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from coralogix_pack import redaction
+from coralogix_pack.loopback import is_loopback
 
 API_PATH = "/mgmt/openapi/5"
 REGION_HOSTS = {
@@ -61,21 +61,12 @@ def _checked_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return url
     raise TargetError(
         f"refusing {url!r}: the API key may only travel over HTTPS",
         "use an https:// URL (plain http is allowed for 127.0.0.1, ::1 and localhost only)",
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def read_api_key(key_file: Path | None) -> str:
