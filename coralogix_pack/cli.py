@@ -514,10 +514,20 @@ def _main_thread() -> bool:
 def _run(argv: list[str] | None) -> int:
     from coralogix_pack.diagnostics import PackError
 
+    usage_error, click_exception = _click_errors()
     try:
-        app(args=argv, prog_name="pack")
-        return 0
-    except SystemExit as exc:  # typer ends every run this way, usage errors included
+        code = app(args=argv, prog_name="pack", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except usage_error as exc:  # exit 1, not click's 2: 2 means "plan found changes"
+        exc.show()
+        return 1
+    except typer.Abort:
+        _err("interrupted")
+        return 130
+    except click_exception as exc:
+        exc.show()
+        return 1
+    except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PackError as exc:
         return _report(exc.diagnostics) or 1
@@ -532,6 +542,12 @@ def _run(argv: list[str] | None) -> int:
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (set PACK_DEBUG=1 for the trace and report it)")
         return 3
+
+
+def _click_errors() -> tuple[type[Exception], type[Exception]]:
+    """Click's UsageError and ClickException as typer raises them (newer typer vendors click)."""
+    ancestry = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+    return ancestry["UsageError"], ancestry["ClickException"]
 
 
 def _silence_stdout() -> None:

@@ -50,6 +50,6 @@ def is_inside(path: Path, folder: Path) -> bool:
     """True when ``path`` (following symlinks) stays inside ``folder``."""
     try:
         path.resolve().relative_to(folder.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return False
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from coralogix_pack.catalog import checks
@@ -67,8 +68,8 @@ def _lines(doc: YamlDocument) -> dict[str, int]:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(Path(os.path.normpath(path.absolute())).relative_to(Path.cwd()))
+    except (ValueError, OSError, RuntimeError):  # outside the working folder; RuntimeError: symlink loop
         return str(path)
 
 
