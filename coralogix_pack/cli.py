@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from pathlib import Path
@@ -182,6 +183,7 @@ def backtest(
         typer.Option(
             "--reorder-window",
             help="Seconds of disorder tolerated in the input (records are replayed in time order).",
+            callback=_non_negative_seconds,
         ),
     ] = 600.0,
     catalog: CatalogOpt = None,
@@ -204,11 +206,13 @@ def backtest(
     bounds = []
     for option, text in (("--from", since), ("--to", until)):
         try:
-            bounds.append(parse_time(text) if text else None)
+            bounds.append(parse_time(text) if text is not None else None)
         except BadTime as exc:
             raise PackError(
                 [Diagnostic(option, 0, "", str(exc), "use RFC 3339, e.g. 2026-11-20T10:00:00Z")]
             ) from None
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
+        raise PackError([Diagnostic("--from", 0, "", f"{since} is not before --to {until}", "swap them")])
     missing = [f for f in files if not f.is_file()]
     if missing:
         raise PackError(
@@ -251,9 +255,32 @@ KeyFileOpt = Annotated[
         dir_okay=False,
     ),
 ]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP request.")]
+
+
+def _positive_seconds(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{value} is not a positive number of seconds")
+    return value
+
+
+def _non_negative_seconds(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"{value} is not zero or a positive number of seconds")
+    return value
+
+
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", help="Seconds per HTTP request, answer included.", callback=_positive_seconds),
+]
 RetryDelayOpt = Annotated[
-    float, typer.Option("--retry-base-delay", help="First retry back-off in seconds.", hidden=True)
+    float,
+    typer.Option(
+        "--retry-base-delay",
+        help="First retry back-off in seconds.",
+        hidden=True,
+        callback=_non_negative_seconds,
+    ),
 ]
 
 
@@ -342,7 +369,9 @@ def plan(
 def apply(
     values: ValuesOpt = None,
     prune: Annotated[bool, typer.Option("--prune", help="Delete managed alerts that left the pack.")] = False,
-    max_delete: Annotated[int, typer.Option("--max-delete", help="Refuse a plan with more deletions.")] = 5,
+    max_delete: Annotated[
+        int, typer.Option("--max-delete", help="Refuse a plan with more deletions.", min=0)
+    ] = 5,
     only: Annotated[list[str] | None, typer.Option("--only", help="Limit to these detection ids.")] = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")

@@ -21,6 +21,7 @@ RETRY_STATUSES_FOR_READS = RETRY_STATUSES | {500}
 # How the list call asks for the next page. The query encoding of the object-typed
 # `pagination` parameter is not confirmed; grpc-gateway's dotted form is used.
 PAGE_TOKEN_PARAM = "pagination.pageToken"
+MAX_ANSWER_BYTES = 64 * 2**20  # 1,000 alerts of the largest size the API allows fit well inside
 MAX_PAGES = 1000  # a million alerts at the maximum page size: beyond it, pagination is broken
 PERMISSIONS_HINT = (
     "the key needs the Alerts preset: alerts:ReadConfig to plan or export, alerts:UpdateConfig to "
@@ -196,7 +197,7 @@ class CoralogixClient:
         self.calls.append(f"{method} {path}")
         url = f"{self.target.base_url}{path}"
         try:
-            response = self.http.request(method, path, **kwargs)
+            response = self._bounded(method, path, **kwargs)
         except httpx.TimeoutException:
             raise Transient(f"{method} {url} timed out") from None
         except httpx.ConnectError as exc:
@@ -208,6 +209,25 @@ class CoralogixClient:
                 self._redact(f"{method} {url} failed: connection lost ({type(exc).__name__})")
             ) from None
         return self._decode(method, url, response)
+
+    def _bounded(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The whole answer within one deadline and a size cap: httpx's timeout is per read, so a
+        server that trickles bytes, or streams without end, would otherwise hold the run forever."""
+        deadline = time.monotonic() + self.timeout
+        with self.http.stream(method, path, **kwargs) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():  # decoded, so a compressed bomb hits the cap too
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise ApiError(f"{method} {path}: the answer is over {MAX_ANSWER_BYTES // 2**20} MiB")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("deadline passed while reading the answer")
+            headers = {
+                k: v for k, v in response.headers.items() if k not in ("content-encoding", "content-length")
+            }
+            return httpx.Response(
+                response.status_code, headers=headers, content=bytes(body), request=response.request
+            )
 
     def _decode(self, method: str, url: str, response: httpx.Response) -> dict[str, Any]:
         status = response.status_code

@@ -59,6 +59,10 @@ def base_url_for(region: str | None, api_url: str | None) -> str:
 
 def _checked_url(url: str) -> str:
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise TargetError(f"--api-url {url!r} has an invalid port", "use a port from 1 to 65535") from None
     if parts.scheme == "https" and parts.hostname:
         return url
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):

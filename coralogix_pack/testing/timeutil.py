@@ -10,6 +10,7 @@ class BadTime(ValueError):
 
 
 _MINUTES: dict[str, float] = {}
+EARLIEST, LATEST = -2_208_988_800.0, 253_402_214_400.0 - 86_400 * 366  # 1900-01-01 .. late 9998
 
 
 def parse_time(value: object) -> float:
@@ -41,11 +42,20 @@ def _slow(value: object) -> float:
         raise BadTime(f"time {value!r} is not RFC 3339") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    try:
+        epoch = moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        epoch = float("nan")
+    if not EARLIEST <= epoch <= LATEST:  # windows and reports add to it; keep every sum a valid date
+        raise BadTime(f"time {value!r} is out of range (1900 to 9998)")
+    return epoch
 
 
 def format_time(epoch: float) -> str:
-    moment = datetime.fromtimestamp(epoch, UTC)
+    try:
+        moment = datetime.fromtimestamp(epoch, UTC)
+    except (OverflowError, ValueError, OSError):
+        return f"@{epoch}"
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     micros = moment.microsecond
     return f"{text}.{micros:06d}Z" if micros else f"{text}Z"
