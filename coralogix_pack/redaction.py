@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 MASK = "***"
 _patterns: dict[str, re.Pattern[str]] = {}
@@ -20,8 +19,14 @@ def register(secret: str) -> None:
     secret = secret.strip()
     if len(secret) < 4 or secret in _patterns:  # too short to be a key; masking it would garble text
         return
-    forms = sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True)
-    _patterns[secret] = re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE)
+    # each character literally or percent-encoded, in any case: covers partial and full URL encoding
+    pattern = "".join(_char_pattern(c) for c in secret)
+    _patterns[secret] = re.compile(pattern, re.IGNORECASE)
+
+
+def _char_pattern(char: str) -> str:
+    encoded = "".join(f"%{byte:02x}" for byte in char.encode("utf-8"))
+    return f"(?:{re.escape(char)}|{encoded})"
 
 
 def forget_all() -> None:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import TEMPLATES
 
 KEY = "process-test-key-7731"
@@ -24,6 +25,7 @@ def _pack(*args: str, env: dict | None = None, cwd=None) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
 def test_module_entry_point(tmp_path):
     result = _pack("validate", cwd=tmp_path)
     assert result.returncode == 0 and "13 detections valid" in result.stdout
@@ -31,6 +33,7 @@ def test_module_entry_point(tmp_path):
     assert result.returncode == 0 and "backtest" in result.stdout
 
 
+@pytest.mark.slow
 def test_emulator_command_serves_plan_and_apply(tmp_path):
     env = {"CORALOGIX_API_KEY": KEY}
     server = subprocess.Popen(
@@ -54,6 +57,7 @@ def test_emulator_command_serves_plan_and_apply(tmp_path):
         server.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_emulator_refuses_non_loopback():
     result = _pack("emulator", "--host", "0.0.0.0", env={"CORALOGIX_API_KEY": KEY})
     assert result.returncode == 1 and "loopback" in result.stderr

@@ -26,7 +26,13 @@ def workdir(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["../victim.txt", "{victim}", "alerts/../../victim.txt", "victim.txt", "alerts/x.json/../../../victim.txt"],
+    [
+        "../victim.txt",
+        "{victim}",
+        "alerts/../../victim.txt",
+        "victim.txt",
+        "alerts/x.json/../../../victim.txt",
+    ],
 )
 def test_planted_manifest_cannot_delete_files(cli, workdir, name):
     victim = workdir / "victim.txt"

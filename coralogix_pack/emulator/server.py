@@ -71,7 +71,8 @@ class Emulator:
         return f"http://{host}:{port}{PREFIX}"
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll interval: stop() waits for the serving loop to notice, once per test
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
