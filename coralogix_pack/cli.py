@@ -170,7 +170,7 @@ def test_command(
 @app.command()
 def backtest(
     files: Annotated[
-        list[Path], typer.Argument(help="NDJSON or Event Hub JSON files, optionally gzipped.", dir_okay=False)
+        list[Path], typer.Argument(help="NDJSON or Event Hub JSON files, optionally gzipped; - reads stdin.")
     ],
     since: Annotated[
         str | None, typer.Option("--from", help="Only records at or after this RFC 3339 time.")
@@ -213,11 +213,9 @@ def backtest(
             ) from None
     if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
         raise PackError([Diagnostic("--from", 0, "", f"{since} is not before --to {until}", "swap them")])
-    missing = [f for f in files if not f.is_file()]
-    if missing:
-        raise PackError(
-            [Diagnostic(str(f), 0, "", "input file not found", "check the path") for f in missing]
-        )
+    unreadable = [(f, why) for f in files if (why := _input_problem(f))]
+    if unreadable:
+        raise PackError([Diagnostic(str(f), 0, "", why, "check the path") for f, why in unreadable])
     with byte_progress(files) as advance:
         result = replay(
             loaded,
@@ -237,6 +235,25 @@ def backtest(
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
         print_backtest(result, console())
+    if result.records == 0 and result.out_of_range == 0 and result.skipped:
+        _err("error: no record of any input was readable (see the skip reasons above)")
+        raise typer.Exit(1)
+
+
+def _input_problem(path: Path) -> str:
+    """Why a backtest input cannot be read, or "" (stdin as -, files and named pipes are fine)."""
+    if str(path) == "-":
+        return ""
+    try:
+        if path.is_dir():
+            return "is a folder, not a log file"
+        if not path.exists():
+            return "input file not found"
+        if not (path.is_file() or path.is_fifo()):
+            return "not a file or a pipe"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    return ""
 
 
 RegionOpt = Annotated[

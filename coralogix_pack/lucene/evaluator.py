@@ -71,24 +71,26 @@ def _as_text(value: Any) -> str | None:
 
 
 def _leaves(value: Any, path: tuple[str, ...]) -> Iterator[Any]:
-    """Values at ``path``; literal dotted keys and nested objects both resolve; arrays fan out."""
-    if not path:
-        if isinstance(value, list):
-            for item in value:
-                yield from _leaves(item, path)
-        elif value is not None:
-            yield value
-        return
-    if isinstance(value, list):
-        for item in value:
-            yield from _leaves(item, path)
-        return
-    if not isinstance(value, dict):
-        return
-    for cut in range(len(path), 0, -1):
-        key = ".".join(path[:cut])
-        if key in value:
-            yield from _leaves(value[key], path[cut:])
+    """Values at ``path``; literal dotted keys and nested objects both resolve; arrays fan out.
+
+    Iterative (a stack of pending (value, remaining path) pairs): a record nested a thousand
+    levels deep must not exhaust Python's recursion limit.
+    """
+    stack = [(value, path)]
+    while stack:
+        current, rest = stack.pop()
+        if isinstance(current, list):
+            stack.extend((item, rest) for item in reversed(current))
+        elif not rest:
+            if current is not None:
+                yield current
+        elif isinstance(current, dict):
+            found = []
+            for cut in range(len(rest), 0, -1):
+                key = ".".join(rest[:cut])
+                if key in current:
+                    found.append((current[key], rest[cut:]))
+            stack.extend(reversed(found))
 
 
 class Document:
@@ -125,14 +127,15 @@ class Document:
 
 
 def _all_leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _all_leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _all_leaves(item)
-    elif value is not None:
-        yield value
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            stack.extend(reversed(list(current.values())))
+        elif isinstance(current, list):
+            stack.extend(reversed(current))
+        elif current is not None:
+            yield current
 
 
 class Matcher:

@@ -58,11 +58,40 @@ class QuerySyntaxError(Exception):
         super().__init__(f"column {column}: {message}")
 
 
+MAX_NESTING = 32  # parentheses deep; real detections use a handful, and tree walks recurse
+
+
+def _nesting(query: str) -> tuple[int, int]:
+    """(deepest parenthesis nesting outside quotes, its column)."""
+    depth = deepest = column = 0
+    quoted = escaped = False
+    for index, char in enumerate(query):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth == MAX_NESTING + 1 and not column:
+                column = index + 1
+        elif not quoted and char == ")":
+            depth -= 1
+    return deepest, column
+
+
 @lru_cache(maxsize=8192)
 def parse(query: str) -> Item:
     """The luqum tree of ``query``, cached: callers must not mutate it (copy first)."""
+    deepest, column = _nesting(query)
+    if deepest > MAX_NESTING:
+        raise QuerySyntaxError(column, f"parentheses nested {deepest} deep; at most {MAX_NESTING} allowed")
     try:
         return parser.parse(query)
+    except RecursionError:
+        raise QuerySyntaxError(1, "query is nested too deeply to parse") from None
     except ParseError as exc:
         match = _POSITION.search(str(exc))
         column = int(match.group(1)) + 1 if match else len(query) + 1

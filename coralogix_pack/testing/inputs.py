@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import gzip
 import heapq
+import io
 import json
+import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +42,19 @@ class Skipped:
     reason: str
 
 
+STDIN = Path("-")
+MAX_DOCUMENT_BYTES = 256 * 2**20  # a pretty-printed JSON document is read whole; NDJSON streams
+# What a damaged gzip or a failing disk raises while reading (EOFError: a truncated gzip).
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
 def _open(path: Path) -> IO[bytes]:
-    with path.open("rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else path.open("rb")  # type: ignore[return-value]
+    """Open once (a pipe cannot be reopened), sniff gzip from the first bytes."""
+    raw: IO[bytes] = sys.stdin.buffer if path == STDIN else path.open("rb")
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+    return buffered
 
 
 def _records_of(value: Any) -> list[Any] | None:
@@ -74,35 +86,52 @@ class Reader:
     def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
         try:
             handle = _open(path)
-        except OSError as exc:
-            self.on_skip(Skipped(str(path), f"cannot read: {exc.strerror or exc}"))
+        except READ_ERRORS as exc:
+            self.on_skip(Skipped(str(path), f"cannot read: {_why(exc)}"))
             return
+        self._at = 0
+        try:
+            with handle:
+                yield from self._lines(path, handle)
+        except READ_ERRORS as exc:
+            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {_why(exc)}"))
+
+    def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
         on_bytes = self.on_bytes
-        with handle:
-            first = handle.readline()
+        first = handle.readline()
+        if on_bytes is not None:
+            on_bytes(len(first))
+        start = 2
+        if first.lstrip().startswith(b"{") and not _parses(first):
+            second = handle.readline()
             if on_bytes is not None:
-                on_bytes(len(first))
-            if first.lstrip().startswith(b"{") and not _parses(first):
-                text = first + handle.read()
-                if _parses(text):  # one pretty-printed JSON document
-                    yield from self._line(path, 1, text)
+                on_bytes(len(second))
+            if not (second.strip() and _parses(second)):  # one pretty-printed JSON document, read whole
+                text = first + second + handle.read(MAX_DOCUMENT_BYTES)
+                if len(text) > MAX_DOCUMENT_BYTES:
+                    self.on_skip(
+                        Skipped(str(path), "a JSON document over 256 MiB; convert it to NDJSON (jq -c)")
+                    )
                     return
-                for line_number, line in enumerate(text.splitlines(keepends=True), 1):  # a broken first line
-                    yield from self._line(path, line_number, line)
+                yield from self._line(path, 1, text)
                 return
-            yield from self._line(path, 1, first)
-            for line_number, line in enumerate(handle, 2):
-                if on_bytes is not None:
-                    on_bytes(len(line))
-                try:
-                    value = _loads(line)
-                except (_DecodeError, ValueError):
-                    yield from self._line(path, line_number, line)  # the slow path reports why
-                    continue
-                if type(value) is dict and "records" not in value:  # the common case: one record per line
-                    yield value, (path, line_number, 0)
-                else:
-                    yield from self._line(path, line_number, line)
+            yield from self._line(path, 1, first)  # NDJSON whose first line is broken: stream the rest
+            first, start = second, 3
+            self._at = 1
+        yield from self._line(path, start - 1, first)
+        for line_number, line in enumerate(handle, start):
+            self._at = line_number - 1
+            if on_bytes is not None:
+                on_bytes(len(line))
+            try:
+                value = _loads(line)
+            except (_DecodeError, ValueError):
+                yield from self._line(path, line_number, line)  # the slow path reports why
+                continue
+            if type(value) is dict and "records" not in value:  # the common case: one record per line
+                yield value, (path, line_number, 0)
+            else:
+                yield from self._line(path, line_number, line)
 
     def _line(self, path: Path, line_number: int, line: bytes) -> Iterator[tuple[dict[str, Any], Where]]:
         if not line.strip():
@@ -131,6 +160,16 @@ Where = tuple[Path, int, int]  # file, line, 1-based index inside an Event Hub m
 def describe(where: Where) -> str:
     path, line, index = where
     return f"{path}:{line}" + (f"#{index}" if index else "")
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "the gzip stream is truncated"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return f"not a valid gzip file ({exc})"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def _parses(line: bytes) -> bool:
