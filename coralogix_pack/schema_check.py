@@ -80,6 +80,8 @@ def _explain(error: ValidationError) -> tuple[str, str]:
         return f"{error.instance!r} is not allowed", f"use {schema['const']!r}"
     if kind == "type":
         return f"expected {schema['type']}, got {type(error.instance).__name__} {error.instance!r}", ""
+    if kind == "pattern" and schema["pattern"] == "\\S":
+        return "text is blank", "write some text (spaces alone do not count)"
     if kind == "pattern":
         return f"{error.instance!r} does not match the expected form", f"pattern {schema['pattern']}"
     if kind in ("minLength", "maxLength"):

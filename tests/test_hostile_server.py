@@ -74,9 +74,7 @@ def _run_apply(url: str) -> subprocess.CompletedProcess:
 def test_two_concurrent_applies_then_one_more_leave_exactly_13(make_emulator):
     server = make_emulator(page_size=50)
     results: list[subprocess.CompletedProcess] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(_run_apply(server.base_url))) for _ in range(2)
-    ]
+    threads = [threading.Thread(target=lambda: results.append(_run_apply(server.base_url))) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -184,7 +184,36 @@ def content_hash(directory: Path) -> str:
     return digest.hexdigest()
 
 
+def _fingerprint(directory: Path) -> str:
+    """Everything a load depends on: the folder's entries and the bytes of the files it reads."""
+    digest = hashlib.sha256(content_hash(directory).encode())
+    for entry in sorted(directory.iterdir()):
+        digest.update(f"{entry.name}\0{_regular(entry)}\0".encode())
+    return digest.hexdigest()
+
+
+_LOADED: dict[tuple[str, str, str], tuple[Catalog | None, tuple[Diagnostic, ...]]] = {}
+
+
 def load_catalog_with_diagnostics(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
+    """Load and check a catalog. A process that loads the same unchanged folder again (a library
+    user, the test suite) gets the earlier result: the key is the content, not the path."""
+    if not directory.is_dir():
+        return _load_uncached(directory)
+    try:
+        key = (str(directory.absolute()), os.getcwd(), _fingerprint(directory))
+    except OSError:
+        return _load_uncached(directory)
+    if key not in _LOADED:
+        if len(_LOADED) > 64:
+            _LOADED.clear()
+        catalog, found = _load_uncached(directory)
+        _LOADED[key] = (catalog, tuple(found))
+    catalog, found = _LOADED[key]
+    return catalog, list(found)
+
+
+def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
     if not directory.is_dir():
         return None, [
             Diagnostic(

@@ -167,7 +167,7 @@ def _scalar(node: yaml.Node) -> Any:
         return _constructor.construct_object(node, deep=True)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc) from None
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+    except Exception as exc:  # PyYAML's constructors raise plain Python errors on bad tagged values
         raise YamlSyntaxError(
             node.start_mark.line + 1, f"invalid YAML: cannot read {_short(node.value)} as {node.tag}: {exc}"
         ) from None

@@ -7,7 +7,7 @@ from typing import Any
 
 from coralogix_pack.alertdef import content_hash
 from coralogix_pack.diagnostics import Diagnostic, PackError
-from coralogix_pack.ownership import HASH_LABEL
+from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 from coralogix_pack.render.engine import Templates
 from coralogix_pack.render.view import AlertView
 
@@ -31,8 +31,23 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
                 )
             ]
         ) from None
-    properties = body["alertDefProperties"]
-    properties["entityLabels"][HASH_LABEL] = content_hash(properties)
+    properties = body.get("alertDefProperties") if isinstance(body, dict) else None
+    labels = properties.get("entityLabels") if isinstance(properties, dict) else None
+    if not isinstance(labels, dict) or labels.get(DETECTION_LABEL) != view.id:
+        raise PackError(
+            [
+                Diagnostic(
+                    str(templates.directory / ALERT_TEMPLATE),
+                    0,
+                    "alertDefProperties.entityLabels",
+                    f"the rendered alert for {view.id} has no alertDefProperties.entityLabels with its "
+                    "ownership labels",
+                    'keep `"entityLabels": {{ alert.labels | json }}`: pack recognises its alerts by them',
+                )
+            ]
+        )
+    assert isinstance(properties, dict)
+    labels[HASH_LABEL] = content_hash(properties)
     return body
 
 

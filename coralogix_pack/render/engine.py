@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +56,7 @@ class Templates:
                 ]
             )
         self.directory = directory
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(directory)),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters.update(FILTERS)
-        self.env.globals["api_condition_more_than"] = vocabulary.API_CONDITION_MORE_THAN
+        self.env = _environment(directory)
 
     def render(self, name: str, **context: Any) -> str:
         file = str(self.directory / name)
@@ -98,6 +91,56 @@ class Templates:
                     )
                 ]
             ) from None
+        except UnicodeDecodeError:
+            raise PackError(
+                [Diagnostic(file, 0, "", "template is not UTF-8 text", "save it as UTF-8")]
+            ) from None
+        except OSError as exc:
+            raise PackError([Diagnostic(file, 0, "", f"cannot read template: {exc.strerror}", "")]) from None
+        except RecursionError:
+            raise PackError(
+                [Diagnostic(file, 0, "", "template recurses without end", "check its includes and macros")]
+            ) from None
+        except Exception as exc:  # Python errors raised inside a template expression, e.g. 1/0
+            line = _template_line(exc, name)
+            raise PackError(
+                [
+                    Diagnostic(
+                        file, line, "", f"template error: {type(exc).__name__}: {exc}", "fix the expression"
+                    )
+                ]
+            ) from None
+
+
+_ENVIRONMENTS: dict[tuple[str, str], jinja2.Environment] = {}
+
+
+def _environment(directory: Path) -> jinja2.Environment:
+    """One Jinja environment per template set and content: compiled templates are reused while the
+    files are unchanged (a library user or the test suite renders many times in one process)."""
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        digest.update(os.urandom(16))  # unreadable now: do not cache; the render reports the file
+    key = (str(directory.absolute()), digest.hexdigest())
+    if key not in _ENVIRONMENTS:
+        if len(_ENVIRONMENTS) > 32:
+            _ENVIRONMENTS.clear()
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.filters.update(FILTERS)
+        env.globals["api_condition_more_than"] = vocabulary.API_CONDITION_MORE_THAN
+        _ENVIRONMENTS[key] = env
+    return _ENVIRONMENTS[key]
 
 
 def _template_line(exc: BaseException, name: str) -> int:
