@@ -43,6 +43,8 @@ class Skipped:
 
 
 STDIN = Path("-")
+MAX_LINE_BYTES = 16 * 2**20  # an Event Hub message of many records fits; beyond it, skip the line
+OVERLONG = b"\x00overlong\n"  # stands for a line over MAX_LINE_BYTES: never valid JSON
 MAX_DOCUMENT_BYTES = 256 * 2**20  # a pretty-printed JSON document is read whole; NDJSON streams
 # What a damaged gzip or a failing disk raises while reading (EOFError: a truncated gzip).
 READ_ERRORS = (OSError, EOFError, zlib.error)
@@ -119,7 +121,7 @@ class Reader:
             first, start = second, 3
             self._at = 1
         yield from self._line(path, start - 1, first)
-        for line_number, line in enumerate(handle, start):
+        for line_number, line in enumerate(_bounded_lines(handle), start):
             self._at = line_number - 1
             if on_bytes is not None:
                 on_bytes(len(line))
@@ -139,7 +141,8 @@ class Reader:
         try:
             value = _loads(line)
         except (_DecodeError, ValueError, UnicodeDecodeError) as exc:
-            self.on_skip(Skipped(f"{path}:{line_number}", f"not JSON ({str(exc).splitlines()[0][:80]})"))
+            reason = "line over 16 MiB" if line is OVERLONG else f"not JSON ({str(exc).splitlines()[0][:80]})"
+            self.on_skip(Skipped(f"{path}:{line_number}", reason))
             return
         records = _records_of(value)
         if records is None:
@@ -160,6 +163,22 @@ Where = tuple[Path, int, int]  # file, line, 1-based index inside an Event Hub m
 def describe(where: Where) -> str:
     path, line, index = where
     return f"{path}:{line}" + (f"#{index}" if index else "")
+
+
+def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
+    """Lines of at most MAX_LINE_BYTES: a longer one (a file without newlines) is consumed in
+    chunks and replaced by an empty marker line, so memory stays flat whatever the input."""
+    readline = handle.readline
+    while True:
+        line = readline(MAX_LINE_BYTES)
+        if not line:
+            return
+        if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield OVERLONG
+            continue
+        yield line
 
 
 def _why(exc: BaseException) -> str:
