@@ -258,7 +258,19 @@ def _input_problem(path: Path) -> str:
 
 RegionOpt = Annotated[
     str | None,
-    typer.Option("--region", help="EU1, EU2, US1, US2, AP1, AP2 or AP3 (default: $CORALOGIX_REGION)."),
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="EU1, EU2, US1, US2, US3, AP1, AP2 or AP3, or the provider's aliases (default: $CORALOGIX_ENV).",
+    ),
+]
+DomainOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--domain",
+        metavar="DOMAIN",
+        help="Coralogix domain, e.g. eu2.coralogix.com (default: $CORALOGIX_DOMAIN).",
+    ),
 ]
 ApiUrlOpt = Annotated[
     str | None,
@@ -302,14 +314,18 @@ RetryDelayOpt = Annotated[
 
 
 def _client(
-    region: str | None, api_url: str | None, key_file: Path | None, timeout: float, retry_delay: float
+    region: str | None,
+    api_url: str | None,
+    key_file: Path | None,
+    timeout: float,
+    retry_delay: float,
+    domain: str | None = None,
 ):
     from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
     from coralogix_pack.deploy.target import resolve_target
 
-    return CoralogixClient(
-        resolve_target(region, api_url, key_file), timeout=timeout, retry=RetryPolicy(base_delay=retry_delay)
-    )
+    target = resolve_target(region, api_url, key_file, domain)
+    return CoralogixClient(target, timeout=timeout, retry=RetryPolicy(base_delay=retry_delay))
 
 
 def _plan_for(client, catalog, templates, values, prune: bool, only: list[str] | None):
@@ -354,6 +370,7 @@ def plan(
     ] = False,
     only: Annotated[list[str] | None, typer.Option("--only", help="Limit to these detection ids.")] = None,
     region: RegionOpt = None,
+    domain: DomainOpt = None,
     api_url: ApiUrlOpt = None,
     api_key_file: KeyFileOpt = None,
     timeout: TimeoutOpt = 30.0,
@@ -371,7 +388,7 @@ def plan(
 
     fmt = _check_format(output)
     try:
-        with _client(region, api_url, api_key_file, timeout, retry_delay) as client:
+        with _client(region, api_url, api_key_file, timeout, retry_delay, domain) as client:
             result = _plan_for(client, catalog, templates, values, prune, only)
     except (TargetError, ApiError) as exc:
         _deploy_failure(exc)
@@ -397,6 +414,7 @@ def apply(
         bool, typer.Option("--dry-run", help="Only show the plan (same as pack plan).")
     ] = False,
     region: RegionOpt = None,
+    domain: DomainOpt = None,
     api_url: ApiUrlOpt = None,
     api_key_file: KeyFileOpt = None,
     timeout: TimeoutOpt = 30.0,
@@ -412,7 +430,7 @@ def apply(
 
     out = console()
     try:
-        with _client(region, api_url, api_key_file, timeout, retry_delay) as client:
+        with _client(region, api_url, api_key_file, timeout, retry_delay, domain) as client:
             result = _plan_for(client, catalog, templates, values, prune, only)
             print_plan(result, out)
             if dry_run or not result.changes:
@@ -455,6 +473,7 @@ def export(
         Path, typer.Option("--out", help="Folder for the exported alerts.", file_okay=False)
     ] = Path("export"),
     region: RegionOpt = None,
+    domain: DomainOpt = None,
     api_url: ApiUrlOpt = None,
     api_key_file: KeyFileOpt = None,
     timeout: TimeoutOpt = 30.0,
@@ -469,7 +488,7 @@ def export(
 
     loaded = load_catalog(_dirs(catalog, None)[0])
     try:
-        with _client(region, api_url, api_key_file, timeout, retry_delay) as client:
+        with _client(region, api_url, api_key_file, timeout, retry_delay, domain) as client:
             written = export_managed(client, loaded.pack.name, out)
     except (TargetError, ApiError) as exc:
         _deploy_failure(exc)

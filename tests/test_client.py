@@ -6,7 +6,8 @@ import httpx
 import pytest
 import respx
 
-from coralogix_pack.deploy.client import ALERTS, ApiError, CoralogixClient, NotFound, RetryPolicy, Transient
+from coralogix_pack.coralogix_api import ALERTS
+from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound, RetryPolicy, Transient
 from coralogix_pack.deploy.target import Target, TargetError, base_url_for, read_api_key
 
 BASE = "https://api.eu2.coralogix.com/mgmt/openapi/5"
@@ -193,14 +194,35 @@ def test_key_echoed_by_the_server_is_redacted(client):
 
 
 def test_regions_and_urls(monkeypatch):
-    assert base_url_for("eu1", None) == "https://api.coralogix.com/mgmt/openapi/5"
-    assert base_url_for("US2", None) == "https://api.cx498.coralogix.com/mgmt/openapi/5"
+    for name in ("CORALOGIX_REGION", "CORALOGIX_ENV", "CORALOGIX_DOMAIN"):
+        monkeypatch.delenv(name, raising=False)
+    assert base_url_for("eu1", None) == "https://api.eu1.coralogix.com/mgmt/openapi/5"
+    assert base_url_for("US2", None) == "https://api.us2.coralogix.com/mgmt/openapi/5"
+    assert base_url_for("usa3", None) == "https://api.us3.coralogix.com/mgmt/openapi/5"
+    assert base_url_for("APAC1", None) == "https://api.ap1.coralogix.com/mgmt/openapi/5"
+    assert base_url_for(None, None, "eu2.coralogix.com") == "https://api.eu2.coralogix.com/mgmt/openapi/5"
+    assert base_url_for(None, None, "api.coralogix.in") == "https://api.coralogix.in/mgmt/openapi/5"
     assert base_url_for(None, "https://example.test/mgmt/openapi/5/") == "https://example.test/mgmt/openapi/5"
     assert base_url_for(None, "http://127.0.0.1:9/x") == "http://127.0.0.1:9/x"
     monkeypatch.setenv("CORALOGIX_REGION", "AP3")
     assert base_url_for(None, None) == "https://api.ap3.coralogix.com/mgmt/openapi/5"
-    with pytest.raises(TargetError, match="unknown region 'MARS1'"):
+    monkeypatch.setenv("CORALOGIX_ENV", "us1")
+    with pytest.raises(TargetError, match="disagree"):
+        base_url_for(None, None)
+    monkeypatch.delenv("CORALOGIX_REGION")
+    assert base_url_for(None, None) == "https://api.us1.coralogix.com/mgmt/openapi/5"
+    monkeypatch.setenv("CORALOGIX_DOMAIN", "us3.coralogix.com")
+    with pytest.raises(TargetError, match="both CORALOGIX_ENV and CORALOGIX_DOMAIN"):
+        base_url_for(None, None)
+    monkeypatch.delenv("CORALOGIX_ENV")
+    assert base_url_for(None, None) == "https://api.us3.coralogix.com/mgmt/openapi/5"
+    assert base_url_for("EU2", None) == "https://api.eu2.coralogix.com/mgmt/openapi/5"  # a flag wins
+    with pytest.raises(TargetError, match="unknown region 'mars1'"):
         base_url_for("mars1", None)
+    with pytest.raises(TargetError, match="not a Coralogix domain"):
+        base_url_for(None, None, "https://x/y")
+    with pytest.raises(TargetError, match="--region and --domain"):
+        base_url_for("EU1", None, "eu2.coralogix.com")
     with pytest.raises(TargetError, match="only travel over HTTPS"):
         base_url_for(None, "http://api.coralogix.com/mgmt/openapi/5")
 

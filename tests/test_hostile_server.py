@@ -14,7 +14,8 @@ import httpx
 import pytest
 import respx
 
-from coralogix_pack.deploy.client import ALERTS, ApiError, CoralogixClient, RetryPolicy
+from coralogix_pack.coralogix_api import ALERTS
+from coralogix_pack.deploy.client import ApiError, CoralogixClient, RetryPolicy
 from coralogix_pack.deploy.target import Target
 from coralogix_pack.emulator import Behaviour, Emulator
 

@@ -12,15 +12,12 @@ from typing import Any
 import httpx
 
 from coralogix_pack import __version__
+from coralogix_pack.coralogix_api import ALERTS, PAGE_TOKEN_PARAM
 from coralogix_pack.deploy.target import Target
 
-ALERTS = "/alerts/alerts/v3"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # A read changes nothing, so an internal error on it is retried too.
 RETRY_STATUSES_FOR_READS = RETRY_STATUSES | {500}
-# How the list call asks for the next page. The query encoding of the object-typed
-# `pagination` parameter is not confirmed; grpc-gateway's dotted form is used.
-PAGE_TOKEN_PARAM = "pagination.pageToken"
 MAX_ANSWER_BYTES = 64 * 2**20  # 1,000 alerts of the largest size the API allows fit well inside
 MAX_PAGES = 1000  # a million alerts at the maximum page size: beyond it, pagination is broken
 PERMISSIONS_HINT = (

@@ -8,20 +8,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from coralogix_pack import redaction
+from coralogix_pack.coralogix_api import (
+    API_PATH,
+    REGION_ALIASES,
+    REGION_HOSTS,
+    REGIONS,
+    canonical_region,
+    domain_host,
+)
 from coralogix_pack.loopback import is_loopback
 
-API_PATH = "/mgmt/openapi/5"
-REGION_HOSTS = {
-    "EU1": "api.coralogix.com",
-    "EU2": "api.eu2.coralogix.com",
-    "US1": "api.coralogix.us",
-    "US2": "api.cx498.coralogix.com",
-    "AP1": "api.coralogix.in",
-    "AP2": "api.coralogixsg.com",
-    "AP3": "api.ap3.coralogix.com",
-}
 KEY_ENV = "CORALOGIX_API_KEY"
-REGION_ENV = "CORALOGIX_REGION"
+REGION_ENV = "CORALOGIX_REGION"  # pack's own name, kept for existing set-ups
+PROVIDER_ENV = "CORALOGIX_ENV"  # the Terraform provider's: a region or an alias
+DOMAIN_ENV = "CORALOGIX_DOMAIN"  # the Terraform provider's: a Coralogix domain
 
 
 class TargetError(Exception):
@@ -43,18 +43,54 @@ class Target:
         return redaction.redact(text)
 
 
-def base_url_for(region: str | None, api_url: str | None) -> str:
+def base_url_for(region: str | None, api_url: str | None, domain: str | None = None) -> str:
+    """The API base URL: --api-url, else --region or --domain, else the environment the Terraform
+    provider reads (CORALOGIX_ENV or CORALOGIX_DOMAIN, never both), else CORALOGIX_REGION."""
     if api_url:
         return _checked_url(api_url.rstrip("/"))
-    region = (region or os.environ.get(REGION_ENV) or "").strip().upper()
-    if not region:
+    if region and domain:
+        raise TargetError("--region and --domain both given", "pass one of them")
+    if region:
+        return _region_url(region, "--region")
+    if domain:
+        return _domain_url(domain, "--domain")
+    env, env_domain = os.environ.get(PROVIDER_ENV, "").strip(), os.environ.get(DOMAIN_ENV, "").strip()
+    if env and env_domain:
         raise TargetError(
-            "no Coralogix region given",
-            f"pass --region ({', '.join(REGION_HOSTS)}), set {REGION_ENV}, or pass --api-url",
+            f"both {PROVIDER_ENV} and {DOMAIN_ENV} are set",
+            "unset one: like the Terraform provider, pack needs exactly one of them",
         )
-    if region not in REGION_HOSTS:
-        raise TargetError(f"unknown region {region!r}", f"use one of {', '.join(REGION_HOSTS)} or --api-url")
+    if env_domain:
+        return _domain_url(env_domain, DOMAIN_ENV)
+    legacy = os.environ.get(REGION_ENV, "").strip()
+    if env and legacy and canonical_region(env) != canonical_region(legacy):
+        raise TargetError(f"{PROVIDER_ENV}={env} and {REGION_ENV}={legacy} disagree", "unset one of them")
+    if env or legacy:
+        return _region_url(env or legacy, PROVIDER_ENV if env else REGION_ENV)
+    raise TargetError(
+        "no Coralogix region given",
+        f"pass --region ({', '.join(REGIONS)}) or --domain, set {PROVIDER_ENV} or {DOMAIN_ENV} "
+        "(as for the Terraform provider), or pass --api-url",
+    )
+
+
+def _region_url(name: str, source: str) -> str:
+    region = canonical_region(name)
+    if region is None:
+        aliases = ", ".join(REGION_ALIASES)
+        raise TargetError(
+            f"{source}: unknown region {name!r}", f"use one of {', '.join(REGIONS)} (or {aliases})"
+        )
     return f"https://{REGION_HOSTS[region]}{API_PATH}"
+
+
+def _domain_url(domain: str, source: str) -> str:
+    host = domain_host(domain)
+    if host is None:
+        raise TargetError(
+            f"{source}: {domain!r} is not a Coralogix domain", "use the domain only, e.g. eu2.coralogix.com"
+        )
+    return f"https://{host}{API_PATH}"
 
 
 def _checked_url(url: str) -> str:
@@ -122,5 +158,7 @@ def _checked_key(raw: str, source: str) -> str:
     return key
 
 
-def resolve_target(region: str | None, api_url: str | None, key_file: Path | None) -> Target:
-    return Target(base_url_for(region, api_url), read_api_key(key_file))
+def resolve_target(
+    region: str | None, api_url: str | None, key_file: Path | None, domain: str | None = None
+) -> Target:
+    return Target(base_url_for(region, api_url, domain), read_api_key(key_file))

@@ -12,13 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from coralogix_pack.coralogix_api import ALERTS, API_PATH
 from coralogix_pack.emulator.alert_spec import BadRequest, validate_properties
 from coralogix_pack.emulator.behaviour import Behaviour, FaultPlan
 from coralogix_pack.emulator.store import AlertStore
 from coralogix_pack.loopback import is_loopback
 
-PREFIX = "/mgmt/openapi/5"
-COLLECTION = "/alerts/alerts/v3"
+PREFIX = API_PATH
+COLLECTION = ALERTS
 MAX_BODY = 1024 * 1024
 
 
@@ -165,8 +166,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         def _collection(self, method: str, record: Recorded) -> tuple[int, Any]:
             body = record.body
             if method == "GET":
-                token = (record.query.get("pagination.pageToken") or [None])[0]
-                size = (record.query.get("pagination.pageSize") or [""])[0]
+                # the gateway matches proto and JSON field names and ignores other keys
+                token = _query(record, "pagination.pageToken", "pagination.page_token")
+                size = _query(record, "pagination.pageSize", "pagination.page_size") or ""
                 return 200, emulator.store.page(token, int(size) if size.isdigit() else None)
             if method not in ("POST", "PUT"):
                 return 405, {"code": 405, "message": "Method Not Allowed"}
@@ -215,6 +217,13 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(socket.SHUT_RDWR)
 
     return Handler
+
+
+def _query(record: Recorded, *names: str) -> str | None:
+    for name in names:
+        if record.query.get(name):
+            return record.query[name][0]
+    return None
 
 
 def _maybe_json(raw: bytes) -> Any:
