@@ -39,7 +39,7 @@ def test_versions_pin_the_provider(module_dir):
     terraform = _load(module_dir / "versions.tf")["terraform"][0]
     assert terraform["required_version"] == ">= 1.3.0"
     provider = terraform["required_providers"][0]["coralogix"]
-    assert provider == {"source": "coralogix/coralogix", "version": "~> 3.0"}
+    assert provider == {"source": "coralogix/coralogix", "version": ">= 3.2.0, < 4.0.0"}
 
 
 def test_one_alert_resource_per_detection_in_attribute_syntax(module_dir):
@@ -55,7 +55,9 @@ def test_one_alert_resource_per_detection_in_attribute_syntax(module_dir):
     rule = threshold["rules"][0]
     assert rule["condition"]["condition_type"] == "MORE_THAN"
     assert "override" in rule
-    assert "priority" not in resources["bulk_disk_deletion"]
+    # alert-level priority on threshold alerts too, so Terraform and the JSON create the same alert
+    assert resources["bulk_disk_deletion"]["priority"] == '${local.priority["bulk-disk-deletion"]}'
+    assert rule["override"] == {"priority": '${local.priority["bulk-disk-deletion"]}'}
     assert "logs_immediate" in resources["vm_deleted"]["type_definition"]
     assert "group_by" not in resources["vm_deleted"]
     catalog = main["locals"][0]["catalog"]

@@ -133,3 +133,99 @@ def test_variable_validation_rejects_bad_inputs(tf_env, module):
     )
     result = terraform(tf_env, module, "plan", "-input=false")
     assert result.returncode != 0 and "Unknown detection id" in result.stdout + result.stderr
+
+
+API_WINDOW_TO_TF = {
+    "LOGS_TIME_WINDOW_VALUE_MINUTES_5_OR_UNSPECIFIED": "5_MINUTES",
+    "LOGS_TIME_WINDOW_VALUE_MINUTES_10": "10_MINUTES",
+    "LOGS_TIME_WINDOW_VALUE_MINUTES_15": "15_MINUTES",
+    "LOGS_TIME_WINDOW_VALUE_MINUTES_20": "20_MINUTES",
+    "LOGS_TIME_WINDOW_VALUE_MINUTES_30": "30_MINUTES",
+    "LOGS_TIME_WINDOW_VALUE_HOUR_1": "1_HOUR",
+}
+NOTIFY = {
+    "NOTIFY_ON_TRIGGERED_ONLY_UNSPECIFIED": "Triggered Only",
+    "NOTIFY_ON_TRIGGERED_AND_RESOLVED": "Triggered and Resolved",
+}
+
+
+def _from_json(alert: dict) -> dict:
+    """The fields both paths must agree on, from an alert JSON body, in the provider's spelling."""
+    p = alert["alertDefProperties"]
+    block = p.get("logsThreshold") or p["logsImmediate"]
+    rule = (p.get("logsThreshold") or {}).get("rules", [{}])[0]
+    condition = rule.get("condition", {})
+    hooks = (p.get("notificationGroup") or {}).get("webhooks", [])
+    return {
+        "name": p["name"],
+        "enabled": p["enabled"],
+        "priority": p["priority"].removeprefix("ALERT_DEF_PRIORITY_").removesuffix("_OR_UNSPECIFIED"),
+        "query": block["logsFilter"]["simpleFilter"]["luceneQuery"],
+        "threshold": condition.get("threshold"),
+        "window": API_WINDOW_TO_TF.get(condition.get("timeWindow", {}).get("logsTimeWindowSpecificValue")),
+        "override": rule.get("override", {}).get("priority", "").removeprefix("ALERT_DEF_PRIORITY_").removesuffix("_OR_UNSPECIFIED")
+        or None,
+        "incidents": (NOTIFY[p["incidentsSettings"]["notifyOn"]], p["incidentsSettings"]["minutes"]),
+        "webhooks": sorted((NOTIFY[h["notifyOn"]], h["minutes"]) for h in hooks),
+        "labels": p["entityLabels"],
+    }
+
+
+def _from_plan(after: dict) -> dict:
+    definition = after["type_definition"]
+    block = definition.get("logs_threshold") or definition["logs_immediate"]
+    rule = (definition.get("logs_threshold") or {}).get("rules", [{}])[0]
+    condition = rule.get("condition", {})
+    hooks = (after.get("notification_group") or {}).get("webhooks_settings") or []
+    incidents = after["incidents_settings"]
+    return {
+        "name": after["name"],
+        "enabled": after["enabled"],
+        "priority": after["priority"],
+        "query": block["logs_filter"]["simple_filter"]["lucene_query"],
+        "threshold": condition.get("threshold"),
+        "window": condition.get("time_window"),
+        "override": (rule.get("override") or {}).get("priority"),
+        "incidents": (incidents["notify_on"], incidents["retriggering_period"]["minutes"]),
+        "webhooks": sorted((h["notify_on"], h["retriggering_period"]["minutes"]) for h in hooks),
+        "labels": after["labels"],
+    }
+
+
+@pytest.mark.parametrize("values", [None, "examples/values.production.yaml"])
+def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
+    out = tmp_path / "out"
+    args = ["render", "--out", str(out)] + (["--values", str(TESTS.parent / values)] if values else [])
+    assert run(args) == 0
+    creates = planned_creates(tf_env, out / "terraform")
+    planned = {
+        c["change"]["after"]["labels"]["pack_detection"]: _from_plan(c["change"]["after"]) for c in creates
+    }
+    rendered = {}
+    for path in sorted((out / "alerts").glob("*.json")):
+        alert = _from_json(json.loads(path.read_text()))
+        rendered[path.stem] = alert
+        labels = dict(alert["labels"])
+        labels.pop("pack_content_hash")
+        labels["managed_by"] = "coralogix-pack-terraform"  # the two paths never manage the same alert
+        alert["labels"] = labels
+    assert len(planned) == 13
+    assert planned == rendered
+
+
+def test_example_root_plans_with_the_production_render(tf_env, tmp_path):
+    """examples/terraform as a user runs it: render with the production values, get, plan."""
+    shutil.copytree(TESTS.parent / "examples", tmp_path / "examples")
+    values = tmp_path / "examples" / "values.production.yaml"
+    assert run(["render", "--out", str(tmp_path / "out"), "--values", str(values)]) == 0
+    root = tmp_path / "examples" / "terraform"
+    got = terraform(tf_env, root, "get")
+    assert got.returncode == 0, got.stdout + got.stderr
+    creates = planned_creates(tf_env, root)
+    after = {c["change"]["after"]["labels"]["pack_detection"]: c["change"]["after"] for c in creates}
+    assert len(after) == 13
+    assert after["resource-deleted"]["enabled"] is False
+    assert after["vm-backup-deleted"]["priority"] == "P1" and after["disk-deleted"]["priority"] == "P5"
+    rendered = json.loads((tmp_path / "out" / "alerts" / "bulk-disk-deletion.json").read_text())
+    assert _from_plan(after["bulk-disk-deletion"])["threshold"] == 15
+    assert _from_json(rendered)["threshold"] == 15

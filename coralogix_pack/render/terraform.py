@@ -22,6 +22,7 @@ def render_module(catalog: Catalog, views: list[AlertView], templates: Templates
         "ids": [v.id for v in views],
         # terraform fmt aligns the "=" of consecutive one-line map entries
         "key_width": max(len(escaping.hcl_string(v.id)) for v in views),
+        "max_title": max(len(v.detection.title) for v in views),
         "windows": list(WINDOW_SECONDS),
         "reserved_labels": sorted(RESERVED_LABELS),
         "tf_windows": vocabulary.TF_WINDOW,

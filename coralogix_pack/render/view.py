@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
 from coralogix_pack.lucene.syntax import render_query
@@ -26,7 +26,7 @@ class AlertView:
     subsystem_names: tuple[LabelFilter, ...]
     severities: tuple[str, ...]
     webhooks: tuple[Webhook, ...]
-    incidents: Cadence | None
+    incidents: Cadence
     detection: Detection
 
 
@@ -41,6 +41,8 @@ def alert_view(
         **values.labels,
         **ownership_labels(catalog.pack.name, detection.id, catalog.pack.version, managed_by),
     }
+    # Explicit cadences: the backend fills omitted ones in, which would then read as a difference
+    cadence = values.incidents or Cadence()
     description = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
     return AlertView(
         id=detection.id,
@@ -55,7 +57,16 @@ def alert_view(
         application_names=values.application_names,
         subsystem_names=values.subsystem_names,
         severities=values.severities,
-        webhooks=values.webhooks,
-        incidents=values.incidents,
+        webhooks=tuple(_explicit(w, cadence) for w in values.webhooks),
+        incidents=cadence,
         detection=detection,
+    )
+
+
+def _explicit(webhook: Webhook, cadence: Cadence) -> Webhook:
+    """A webhook without its own cadence follows the incident cadence; say so explicitly."""
+    return replace(
+        webhook,
+        notify_on=webhook.notify_on or cadence.notify_on,
+        retrigger_minutes=webhook.retrigger_minutes or cadence.retrigger_minutes,
     )

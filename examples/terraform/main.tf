@@ -14,13 +14,15 @@ terraform {
   required_providers {
     coralogix = {
       source  = "coralogix/coralogix"
-      version = "~> 3.0"
+      version = ">= 3.2.0, < 4.0.0"
     }
   }
 }
 
 provider "coralogix" {}
 
+# The inputs are exactly those of ../values.production.yaml (tests/test_examples.py checks it),
+# so this root and `pack apply --values examples/values.production.yaml` create the same alerts.
 module "azure_vm_security" {
   source = "../../out/terraform"
 
@@ -29,12 +31,14 @@ module "azure_vm_security" {
 
   label_filters = {
     application_name = [{ value = "azure", operation = "STARTS_WITH" }]
+    subsystem_name   = [{ value = "activity-log", operation = "INCLUDES" }]
   }
 
   notifications = {
     webhooks = [
       { integration_id = 101 },
       { integration_id = 202, notify_on = "triggered_and_resolved", retrigger_minutes = 60 },
+      { recipients = ["secops@example.com"] },
     ]
   }
 
@@ -42,7 +46,9 @@ module "azure_vm_security" {
 
   detections = {
     "resource-deleted"   = { enabled = false }
-    "bulk-disk-deletion" = { threshold = { count = 15 } }
+    "disk-deleted"       = { priority = "P5" }
+    "bulk-disk-deletion" = { threshold = { count = 15, window = "20m" } }
+    "vm-backup-deleted"  = { priority = "P1" }
   }
 }
 
