@@ -168,7 +168,8 @@ def test_values_are_applied(cli, tmp_path):
     ]
     assert simple["labelFilters"]["severities"] == ["LOG_SEVERITY_INFO"]
     assert disk["notificationGroup"]["webhooks"] == [
-        {"integration": {"integrationId": 77}, "notifyOn": "NOTIFY_ON_TRIGGERED_AND_RESOLVED"}
+        # the webhook's own notify_on, and the incident cadence's minutes made explicit
+        {"integration": {"integrationId": 77}, "notifyOn": "NOTIFY_ON_TRIGGERED_AND_RESOLVED", "minutes": 30}
     ]
     assert disk["incidentsSettings"] == {"minutes": 30, "notifyOn": "NOTIFY_ON_TRIGGERED_AND_RESOLVED"}
     deleted = json.loads((out / "alerts" / "resource-deleted.json").read_text())["alertDefProperties"]

@@ -163,7 +163,10 @@ def _from_json(alert: dict) -> dict:
         "query": block["logsFilter"]["simpleFilter"]["luceneQuery"],
         "threshold": condition.get("threshold"),
         "window": API_WINDOW_TO_TF.get(condition.get("timeWindow", {}).get("logsTimeWindowSpecificValue")),
-        "override": rule.get("override", {}).get("priority", "").removeprefix("ALERT_DEF_PRIORITY_").removesuffix("_OR_UNSPECIFIED")
+        "override": rule.get("override", {})
+        .get("priority", "")
+        .removeprefix("ALERT_DEF_PRIORITY_")
+        .removesuffix("_OR_UNSPECIFIED")
         or None,
         "incidents": (NOTIFY[p["incidentsSettings"]["notifyOn"]], p["incidentsSettings"]["minutes"]),
         "webhooks": sorted((NOTIFY[h["notifyOn"]], h["minutes"]) for h in hooks),

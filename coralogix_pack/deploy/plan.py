@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from coralogix_pack.alertdef import content_hash, normalize_properties
+from coralogix_pack.alertdef import content_hash, normalize_properties, owned_properties
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.deploy.diff import Change, field_changes
 from coralogix_pack.ownership import (
@@ -178,13 +178,13 @@ def _plan_detection(
 
 
 def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: dict[str, Any]) -> None:
-    live = alert.get("alertDefProperties", {})
+    live = owned_properties(alert.get("alertDefProperties") or {}, wanted)
     applied_hash = entity_labels(alert).get(HASH_LABEL)
-    drifted = applied_hash != content_hash(live)  # edited since it was applied
+    # Drift: the fields the pack owns no longer hash to what was applied. Exact while the pack is
+    # unchanged; when it changed, the update rewrites those fields anyway.
+    drifted = applied_hash != content_hash(live)
     pack_changed = applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
-    changes = field_changes(
-        normalize_properties(live, drop_hash=True), normalize_properties(wanted, drop_hash=True)
-    )
+    changes = field_changes(live, normalize_properties(wanted, drop_hash=True))
     if drifted:
         plan.drift.append(Drift(detection_id, alert["id"], changes))
     if not (changes or pack_changed):
@@ -202,7 +202,8 @@ def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert:
 
 def _distance(alert: dict[str, Any], wanted: dict[str, Any]) -> tuple[int, str, str]:
     """Keep the duplicate closest to the pack, then the oldest."""
-    same = normalize_properties(alert.get("alertDefProperties", {})) == normalize_properties(wanted)
+    live = owned_properties(alert.get("alertDefProperties") or {}, wanted)
+    same = live == normalize_properties(wanted, drop_hash=True)
     return (0 if same else 1, alert.get("createdTime", ""), alert["id"])
 
 

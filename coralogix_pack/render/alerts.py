@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from coralogix_pack.alertdef import content_hash
+from coralogix_pack.api_schema import body_problems
 from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 from coralogix_pack.render.engine import Templates
@@ -31,6 +32,20 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
                 )
             ]
         ) from None
+    problems = body_problems(body)
+    if problems:
+        raise PackError(
+            [
+                Diagnostic(
+                    str(templates.directory / ALERT_TEMPLATE),
+                    0,
+                    path,
+                    f"rendered alert for {view.id}: {message}",
+                    "check the spelling and shape against the bundled alert.json.j2",
+                )
+                for path, message in problems
+            ]
+        )
     properties = body.get("alertDefProperties") if isinstance(body, dict) else None
     labels = properties.get("entityLabels") if isinstance(properties, dict) else None
     if not isinstance(labels, dict) or labels.get(DETECTION_LABEL) != view.id:

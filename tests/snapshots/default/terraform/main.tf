@@ -131,18 +131,25 @@ locals {
     ]
   }
 
+  # Cadences are always explicit (as in the alert JSON): a webhook without its own follows the
+  # incident cadence, and the incident cadence defaults to triggered_only every 10 minutes.
+  incidents = {
+    notify_on         = coalesce(try(var.incidents.notify_on, null), "triggered_only")
+    retrigger_minutes = coalesce(try(var.incidents.retrigger_minutes, null), 10)
+  }
+
   notification_group = length(var.notifications.webhooks) == 0 ? null : {
     webhooks_settings = [for w in var.notifications.webhooks : {
       integration_id      = w.integration_id == null ? null : tostring(w.integration_id)
       recipients          = w.recipients
-      notify_on           = w.notify_on == null ? null : local.notify_on[w.notify_on]
-      retriggering_period = w.retrigger_minutes == null ? null : { minutes = w.retrigger_minutes }
+      notify_on           = local.notify_on[coalesce(w.notify_on, local.incidents.notify_on)]
+      retriggering_period = { minutes = coalesce(w.retrigger_minutes, local.incidents.retrigger_minutes) }
     }]
   }
 
-  incidents_settings = var.incidents == null ? null : {
-    notify_on           = local.notify_on[var.incidents.notify_on]
-    retriggering_period = { minutes = var.incidents.retrigger_minutes }
+  incidents_settings = {
+    notify_on           = local.notify_on[local.incidents.notify_on]
+    retriggering_period = { minutes = local.incidents.retrigger_minutes }
   }
 }
 
@@ -152,6 +159,7 @@ resource "coralogix_alert" "bulk_disk_deletion" {
   name        = "${var.name_prefix}${local.catalog["bulk-disk-deletion"].title}"
   description = local.catalog["bulk-disk-deletion"].description
   enabled     = local.enabled["bulk-disk-deletion"]
+  priority    = local.priority["bulk-disk-deletion"]
   labels      = merge(var.labels, local.ownership_labels["bulk-disk-deletion"])
 
   incidents_settings = local.incidents_settings
@@ -183,6 +191,7 @@ resource "coralogix_alert" "bulk_vm_deletion" {
   name        = "${var.name_prefix}${local.catalog["bulk-vm-deletion"].title}"
   description = local.catalog["bulk-vm-deletion"].description
   enabled     = local.enabled["bulk-vm-deletion"]
+  priority    = local.priority["bulk-vm-deletion"]
   labels      = merge(var.labels, local.ownership_labels["bulk-vm-deletion"])
 
   incidents_settings = local.incidents_settings

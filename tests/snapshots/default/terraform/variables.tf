@@ -6,6 +6,11 @@ variable "name_prefix" {
   description = "Text put in front of every alert name, e.g. \"[SEC] \"."
   type        = string
   default     = ""
+
+  validation {
+    condition     = length(var.name_prefix) <= 449
+    error_message = "name_prefix may have at most 449 characters: Coralogix allows 512 per alert name and the longest title has 63."
+  }
 }
 
 variable "detections" {
@@ -24,13 +29,19 @@ variable "detections" {
     condition     = alltrue([for id in keys(var.detections) : contains(["bulk-disk-deletion", "bulk-vm-deletion", "disk-deleted", "locked-vm-delete-attempt", "public-ip-associated", "resource-deallocated", "resource-deleted", "vm-backup-deleted", "vm-deleted", "vm-password-reset", "vm-reimaged", "vm-turned-off", "vmss-extension-changed"], id)])
     error_message = "Unknown detection id in var.detections; known ids: bulk-disk-deletion, bulk-vm-deletion, disk-deleted, locked-vm-delete-attempt, public-ip-associated, resource-deallocated, resource-deleted, vm-backup-deleted, vm-deleted, vm-password-reset, vm-reimaged, vm-turned-off, vmss-extension-changed."
   }
+  # Conditions use coalesce, never `x == null || f(x)`: before Terraform 1.12 both sides of || are
+  # evaluated, and f(null) stops the plan.
   validation {
-    condition     = alltrue([for d in values(var.detections) : d.priority == null || contains(["P1", "P2", "P3", "P4", "P5"], coalesce(d.priority, "P5"))])
+    condition     = alltrue([for d in values(var.detections) : contains(["P1", "P2", "P3", "P4", "P5"], coalesce(d.priority, "P5"))])
     error_message = "Priority must be one of P1, P2, P3, P4, P5."
   }
   validation {
-    condition     = alltrue([for d in values(var.detections) : try(d.threshold.window, null) == null || contains(["5m", "10m", "15m", "20m", "30m", "1h", "2h", "4h", "6h", "12h", "24h", "36h"], try(d.threshold.window, ""))])
+    condition     = alltrue([for d in values(var.detections) : contains(["5m", "10m", "15m", "20m", "30m", "1h", "2h", "4h", "6h", "12h", "24h", "36h"], coalesce(try(d.threshold.window, null), "5m"))])
     error_message = "Threshold window must be one of 5m, 10m, 15m, 20m, 30m, 1h, 2h, 4h, 6h, 12h, 24h, 36h."
+  }
+  validation {
+    condition     = alltrue([for d in values(var.detections) : floor(coalesce(try(d.threshold.count, null), 0)) == coalesce(try(d.threshold.count, null), 0) && coalesce(try(d.threshold.count, null), 0) >= 0 && coalesce(try(d.threshold.count, null), 0) <= 1000000])
+    error_message = "Threshold count must be a whole number from 0 to 1000000."
   }
 }
 
@@ -87,13 +98,21 @@ variable "notifications" {
     error_message = "Each webhook needs exactly one of integration_id or recipients."
   }
   validation {
-    condition     = alltrue([for w in var.notifications.webhooks : w.notify_on == null || contains(["triggered_only", "triggered_and_resolved"], coalesce(w.notify_on, "triggered_only"))])
+    condition     = alltrue([for w in var.notifications.webhooks : contains(["triggered_only", "triggered_and_resolved"], coalesce(w.notify_on, "triggered_only"))])
     error_message = "notify_on must be triggered_only or triggered_and_resolved."
+  }
+  validation {
+    condition     = alltrue([for w in var.notifications.webhooks : floor(coalesce(w.integration_id, 1)) == coalesce(w.integration_id, 1) && coalesce(w.integration_id, 1) >= 1 && coalesce(w.integration_id, 1) <= 4294967295])
+    error_message = "integration_id must be a whole number from 1 to 4294967295 (the outgoing webhook's id)."
+  }
+  validation {
+    condition     = alltrue([for w in var.notifications.webhooks : floor(coalesce(w.retrigger_minutes, 10)) == coalesce(w.retrigger_minutes, 10) && coalesce(w.retrigger_minutes, 10) >= 1 && coalesce(w.retrigger_minutes, 10) <= 10080])
+    error_message = "retrigger_minutes must be a whole number from 1 to 10080 (one week)."
   }
 }
 
 variable "incidents" {
-  description = "Incident settings for every alert: notify_on (triggered_only or triggered_and_resolved) and retrigger_minutes."
+  description = "Incident settings for every alert: notify_on (triggered_only or triggered_and_resolved) and retrigger_minutes. Default: triggered_only every 10 minutes."
   type = object({
     notify_on         = optional(string, "triggered_only")
     retrigger_minutes = optional(number, 10)
@@ -101,7 +120,11 @@ variable "incidents" {
   default = null
 
   validation {
-    condition     = var.incidents == null || contains(["triggered_only", "triggered_and_resolved"], try(var.incidents.notify_on, ""))
+    condition     = contains(["triggered_only", "triggered_and_resolved"], coalesce(try(var.incidents.notify_on, null), "triggered_only"))
     error_message = "incidents.notify_on must be triggered_only or triggered_and_resolved."
+  }
+  validation {
+    condition     = floor(coalesce(try(var.incidents.retrigger_minutes, null), 10)) == coalesce(try(var.incidents.retrigger_minutes, null), 10) && coalesce(try(var.incidents.retrigger_minutes, null), 10) >= 1 && coalesce(try(var.incidents.retrigger_minutes, null), 10) <= 10080
+    error_message = "incidents.retrigger_minutes must be a whole number from 1 to 10080 (one week)."
   }
 }

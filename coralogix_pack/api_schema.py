@@ -1,0 +1,177 @@
+"""JSON Schema of the alert-definition body the pack may send (AlertDefProperties, log alerts).
+
+Written from the reference notes on Coralogix's v5 API and strict on unknown fields: the real
+gateway silently drops a field it does not know, so a typo in a custom template would become a
+permanent difference instead of an error. ``pack render`` checks every alert against it, and the
+emulator uses it to answer 400. tests/test_api_schema.py checks it against Coralogix's OpenAPI
+document.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from coralogix_pack import coralogix_api as api
+from coralogix_pack.render import vocabulary
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _enum(values: Any) -> dict[str, Any]:
+    return {"enum": sorted(set(values))}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+MINUTES = {"type": "integer", "minimum": 1, "maximum": api.MINUTES_MAX}
+LABEL_FILTER = _object({"value": STRING, "operation": _enum(vocabulary.API_LABEL_OPERATION.values())})
+LOGS_FILTER = _object(
+    {
+        "simpleFilter": _object(
+            {
+                "luceneQuery": STRING,
+                "labelFilters": _object(
+                    {
+                        "applicationName": {"type": "array", "items": LABEL_FILTER},
+                        "subsystemName": {"type": "array", "items": LABEL_FILTER},
+                        "severities": {"type": "array", "items": _enum(vocabulary.API_SEVERITY.values())},
+                    }
+                ),
+            }
+        )
+    }
+)
+PAYLOAD_FILTER = {"type": "array", "items": STRING}
+PRIORITY = _enum(vocabulary.API_PRIORITY.values())
+NOTIFY_ON = _enum(vocabulary.API_NOTIFY_ON.values())
+TIME_OF_DAY = _object({"hours": {"type": "integer", "minimum": 0, "maximum": 23}, "minutes": INTEGER})
+DAYS = (
+    "DAY_OF_WEEK_MONDAY_OR_UNSPECIFIED",
+    "DAY_OF_WEEK_TUESDAY",
+    "DAY_OF_WEEK_WEDNESDAY",
+    "DAY_OF_WEEK_THURSDAY",
+    "DAY_OF_WEEK_FRIDAY",
+    "DAY_OF_WEEK_SATURDAY",
+    "DAY_OF_WEEK_SUNDAY",
+)
+CONDITION_TYPES = (
+    "LOGS_THRESHOLD_CONDITION_TYPE_MORE_THAN_OR_UNSPECIFIED",
+    "LOGS_THRESHOLD_CONDITION_TYPE_LESS_THAN",
+)
+THRESHOLD_RULE = _object(
+    {
+        "condition": _object(
+            {
+                "threshold": {"type": "number", "minimum": 0},
+                "timeWindow": _object({"logsTimeWindowSpecificValue": _enum(vocabulary.API_WINDOW.values())}),
+                "conditionType": _enum(CONDITION_TYPES),
+            },
+            ("threshold", "timeWindow"),
+        ),
+        "override": _object({"priority": PRIORITY}),
+    },
+    ("condition",),
+)
+WEBHOOK = _object(
+    {
+        "integration": _object(
+            {
+                "integrationId": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+                "recipients": _object({"emails": {"type": "array", "items": STRING, "minItems": 1}}),
+            }
+        ),
+        "notifyOn": NOTIFY_ON,
+        "minutes": MINUTES,
+    },
+    ("integration",),
+)
+ALERT_PROPERTIES: dict[str, Any] = {
+    **_object(
+        {
+            "name": {"type": "string", "minLength": 1, "maxLength": api.NAME_MAX, "pattern": r"\S"},
+            "description": {"type": "string", "maxLength": api.DESCRIPTION_MAX},
+            "enabled": {"type": "boolean"},
+            "priority": PRIORITY,
+            "type": _enum(vocabulary.API_TYPE.values()),
+            "groupByKeys": {"type": "array", "items": STRING, "maxItems": 100},
+            "entityLabels": {"type": "object", "additionalProperties": STRING},
+            "phantomMode": {"type": "boolean"},
+            "deleted": {"type": "boolean"},
+            "incidentsSettings": _object({"minutes": MINUTES, "notifyOn": NOTIFY_ON}),
+            "notificationGroup": _object(
+                {
+                    "groupByKeys": {"type": "array", "items": STRING},
+                    "webhooks": {"type": "array", "items": WEBHOOK, "maxItems": 100},
+                }
+            ),
+            "activeOn": _object(
+                {
+                    "dayOfWeek": {"type": "array", "items": _enum(DAYS)},
+                    "startTime": TIME_OF_DAY,
+                    "endTime": TIME_OF_DAY,
+                }
+            ),
+            "logsImmediate": _object(
+                {"logsFilter": LOGS_FILTER, "notificationPayloadFilter": PAYLOAD_FILTER}
+            ),
+            "logsThreshold": _object(
+                {
+                    "logsFilter": LOGS_FILTER,
+                    "notificationPayloadFilter": PAYLOAD_FILTER,
+                    "rules": {
+                        "type": "array",
+                        "items": THRESHOLD_RULE,
+                        "minItems": 1,
+                        "maxItems": api.THRESHOLD_RULES_MAX,
+                    },
+                    "undetectedValuesManagement": _object(
+                        {"triggerUndetectedValues": {"type": "boolean"}, "autoRetireTimeframe": STRING}
+                    ),
+                    "evaluationDelayMs": {"type": "integer", "minimum": 0, "maximum": 10_800_000},
+                },
+                ("rules",),
+            ),
+        },
+        ("name",),
+    ),
+    # exactly one alert type block
+    "oneOf": [{"required": ["logsImmediate"]}, {"required": ["logsThreshold"]}],
+}
+CREATE_BODY = _object(
+    {"alertDefProperties": ALERT_PROPERTIES, "accessPolicy": STRING}, ("alertDefProperties",)
+)
+
+
+@cache
+def properties_validator() -> Draft202012Validator:
+    return Draft202012Validator(ALERT_PROPERTIES)
+
+
+@cache
+def body_validator() -> Draft202012Validator:
+    return Draft202012Validator(CREATE_BODY)
+
+
+def body_problems(body: Any) -> list[tuple[str, str]]:
+    """(dotted field path, message) for every way ``body`` is not a create body the API accepts."""
+    found = []
+    for error in sorted(body_validator().iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "additionalProperties":
+            allowed = set(error.schema.get("properties", {}))
+            extra = sorted(k for k in error.instance if k not in allowed)
+            path = f"{path}.{extra[0]}" if path else extra[0]
+            found.append((path, "unknown field: the API would drop it silently"))
+        elif error.validator == "oneOf":
+            found.append((path, "needs exactly one of logsImmediate or logsThreshold"))
+        else:
+            found.append((path, error.message[:200]))
+    return found
