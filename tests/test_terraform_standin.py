@@ -127,12 +127,29 @@ def test_standin_catches_broken_modules(tf_env, module, old, new, command, messa
     assert message in " ".join((result.stdout + result.stderr).split()), result.stdout + result.stderr
 
 
-def test_variable_validation_rejects_bad_inputs(tf_env, module):
-    (module / "bad.auto.tfvars.json").write_text(
-        json.dumps({"detections": {"vm-deletd": {"enabled": False}}})
-    )
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"detections": {"vm-deletd": {"enabled": False}}}, "Unknown detection id"),
+        ({"detections": {"bulk-vm-deletion": {"threshold": {"window": "7m"}}}}, "Threshold window must be"),
+        ({"detections": {"bulk-vm-deletion": {"threshold": {"count": 2.5}}}}, "whole number from 0"),
+        ({"detections": {"bulk-vm-deletion": {"threshold": {"count": -1}}}}, "whole number from 0"),
+        ({"notifications": {"webhooks": [{"integration_id": 1.5}]}}, "integration_id must be a whole"),
+        (
+            {"notifications": {"webhooks": [{"integration_id": 1, "retrigger_minutes": 0}]}},
+            "retrigger_minutes",
+        ),
+        ({"incidents": {"retrigger_minutes": 20000}}, "incidents.retrigger_minutes"),
+        ({"name_prefix": "x" * 500}, "name_prefix may have at most"),
+    ],
+)
+def test_variable_validation_rejects_bad_inputs(tf_env, module, inputs, message):
+    """Each validation runs on Terraform < 1.12 too: none of them passes null to a function."""
+    (module / "bad.auto.tfvars.json").write_text(json.dumps(inputs))
     result = terraform(tf_env, module, "plan", "-input=false")
-    assert result.returncode != 0 and "Unknown detection id" in result.stdout + result.stderr
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0 and message in output, output
+    assert "Invalid function argument" not in output
 
 
 API_WINDOW_TO_TF = {
