@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from coralogix_pack.errors import CoralogixPackError
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -25,6 +27,10 @@ class Diagnostic:
     hint: str = ""
     severity: Severity = Severity.ERROR
 
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
     def format(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.path}:" if self.path else ""
@@ -33,12 +39,15 @@ class Diagnostic:
         return f"{where}:{field} {prefix}{self.message}{hint}"
 
 
-class PackError(Exception):
+class PackError(CoralogixPackError):
     """Raised when input is invalid; carries every diagnostic found."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.diagnostics = sorted(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    def lines(self) -> list[str]:
+        return [d.format() for d in self.diagnostics]
 
 
 def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -8,8 +8,8 @@ from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.loader import load_catalog_with_diagnostics
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
-from coralogix_pack.render.engine import Templates
-from coralogix_pack.render.view import alert_view
+from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.view import alert_view
 from coralogix_pack.values import Values, load_values
 
 PROVENANCE_PATH = "mitre.vendor"

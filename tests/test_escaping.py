@@ -14,7 +14,7 @@ from hcl2 import SerializationOptions
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from coralogix_pack.render.escaping import hcl_string, json_value
+from coralogix_pack.rendering.escaping import hcl_string, json_value
 
 # python-hcl2 only lexes an escaped "$${" when a "}" closes it, keeps escapes between "$${" and
 # "}" verbatim, and reads an escaped CR back as a newline, so hypothesis leaves those out;
@@ -116,8 +116,8 @@ def test_rendered_files_round_trip_tricky_text(tmp_path_factory, title, descript
     from conftest import CATALOG, TEMPLATES
 
     from coralogix_pack.catalog.loader import load_catalog
-    from coralogix_pack.render.engine import Templates
-    from coralogix_pack.render.pipeline import render_pack
+    from coralogix_pack.rendering.engine import Templates
+    from coralogix_pack.rendering.pipeline import render_pack
     from coralogix_pack.values import Values
 
     catalog_dir = tmp_path_factory.mktemp("c") / "catalog"

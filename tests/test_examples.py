@@ -10,7 +10,7 @@ from conftest import CATALOG, REPO
 from hcl2.api import SerializationOptions
 
 from coralogix_pack.catalog.loader import load_catalog
-from coralogix_pack.render.terraform import tfvars
+from coralogix_pack.rendering.terraform import tfvars
 from coralogix_pack.values import load_values
 
 

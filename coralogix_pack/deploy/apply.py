@@ -11,6 +11,7 @@ from typing import Any
 from coralogix_pack.alertdef import canonical_json, normalize_properties
 from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound
 from coralogix_pack.deploy.plan import Action, Plan, entity_labels, is_managed
+from coralogix_pack.errors import CoralogixPackError
 from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 
 
@@ -41,8 +42,8 @@ class ApplyResult:
         return [o for o in self.outcomes if not o.ok]
 
 
-class TooManyDeletes(Exception):
-    pass
+class TooManyDeletes(CoralogixPackError):
+    """The plan removes more detections than --max-delete allows; nothing was changed."""
 
 
 def check_delete_budget(plan: Plan, max_delete: int) -> None:

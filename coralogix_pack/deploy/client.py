@@ -14,6 +14,7 @@ import httpx
 from coralogix_pack import __version__
 from coralogix_pack.coralogix_api import ALERTS, PAGE_TOKEN_PARAM
 from coralogix_pack.deploy.target import Target
+from coralogix_pack.errors import CoralogixPackError
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # A read changes nothing, so an internal error on it is retried too.
@@ -26,7 +27,7 @@ PERMISSIONS_HINT = (
 )
 
 
-class ApiError(Exception):
+class ApiError(CoralogixPackError):
     def __init__(self, message: str, status: int | None = None):
         self.status = status
         super().__init__(message)

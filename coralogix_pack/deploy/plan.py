@@ -21,9 +21,9 @@ from coralogix_pack.ownership import (
     MANAGED_BY_VALUE,
     PACK_LABEL,
 )
-from coralogix_pack.render.alerts import render_alert
-from coralogix_pack.render.engine import Templates
-from coralogix_pack.render.pipeline import views_for
+from coralogix_pack.rendering.alerts import render_alert
+from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.pipeline import views_for
 from coralogix_pack.values import Values
 
 PLAN_FORMAT_VERSION = "1"

@@ -16,6 +16,7 @@ from coralogix_pack.coralogix_api import (
     canonical_region,
     domain_host,
 )
+from coralogix_pack.errors import CoralogixPackError
 from coralogix_pack.loopback import is_loopback
 
 KEY_ENV = "CORALOGIX_API_KEY"
@@ -24,7 +25,7 @@ PROVIDER_ENV = "CORALOGIX_ENV"  # the Terraform provider's: a region or an alias
 DOMAIN_ENV = "CORALOGIX_DOMAIN"  # the Terraform provider's: a Coralogix domain
 
 
-class TargetError(Exception):
+class TargetError(CoralogixPackError):
     def __init__(self, message: str, hint: str = ""):
         self.message, self.hint = message, hint
         super().__init__(f"{message} ({hint})" if hint else message)

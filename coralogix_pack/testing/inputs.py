@@ -165,6 +165,22 @@ def describe(where: Where) -> str:
     return f"{path}:{line}" + (f"#{index}" if index else "")
 
 
+def input_problem(path: Path) -> str:
+    """Why a backtest input cannot be read, or "" (stdin as -, files and named pipes are fine)."""
+    if path == STDIN:
+        return ""
+    try:
+        if path.is_dir():
+            return "is a folder, not a log file"
+        if not path.exists():
+            return "input file not found"
+        if not (path.is_file() or path.is_fifo()):
+            return "not a file or a pipe"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    return ""
+
+
 def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
     """Lines of at most MAX_LINE_BYTES: a longer one (a file without newlines) is consumed in
     chunks and replaced by an empty marker line, so memory stays flat whatever the input."""

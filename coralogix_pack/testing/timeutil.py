@@ -59,3 +59,21 @@ def format_time(epoch: float) -> str:
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     micros = moment.microsecond
     return f"{text}.{micros:06d}Z" if micros else f"{text}Z"
+
+
+def time_bounds(since: str | None, until: str | None) -> tuple[float | None, float | None]:
+    """The --from / --to window as epoch seconds; PackError naming the option when invalid."""
+    from coralogix_pack.diagnostics import Diagnostic, PackError
+
+    bounds: list[float | None] = []
+    for option, text in (("--from", since), ("--to", until)):
+        try:
+            bounds.append(parse_time(text) if text is not None else None)
+        except BadTime as exc:
+            raise PackError(
+                [Diagnostic(option, 0, "", str(exc), "use RFC 3339, e.g. 2026-11-20T10:00:00Z")]
+            ) from None
+    start, end = bounds
+    if start is not None and end is not None and start >= end:
+        raise PackError([Diagnostic("--from", 0, "", f"{since} is not before --to {until}", "swap them")])
+    return start, end

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.ownership import MANAGED_BY_VALUE, ownership_labels
-from coralogix_pack.render.engine import Templates
+from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.values import Cadence, LabelFilter, Values, Webhook
 
 

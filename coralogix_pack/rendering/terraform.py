@@ -6,9 +6,9 @@ import json
 
 from coralogix_pack.catalog.model import WINDOW_SECONDS, Catalog
 from coralogix_pack.ownership import RESERVED_LABELS, TERRAFORM_MANAGED_BY_VALUE, ownership_labels
-from coralogix_pack.render import escaping, vocabulary
-from coralogix_pack.render.engine import Templates
-from coralogix_pack.render.view import AlertView
+from coralogix_pack.rendering import escaping, vocabulary
+from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.view import AlertView
 from coralogix_pack.values import Values
 
 MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf", "README.md")

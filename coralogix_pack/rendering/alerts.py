@@ -9,8 +9,8 @@ from coralogix_pack.alertdef import content_hash
 from coralogix_pack.api_schema import body_problems
 from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
-from coralogix_pack.render.engine import Templates
-from coralogix_pack.render.view import AlertView
+from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.view import AlertView
 
 ALERT_TEMPLATE = "alert.json.j2"
 

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from coralogix_pack import __version__
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.render.alerts import alert_json_text, render_alert
-from coralogix_pack.render.engine import Templates
-from coralogix_pack.render.outdir import MANIFEST, sha256_text
-from coralogix_pack.render.terraform import TFVARS_FILE, render_module, tfvars
-from coralogix_pack.render.view import AlertView, alert_view
+from coralogix_pack.rendering.alerts import alert_json_text, render_alert
+from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.outdir import MANIFEST, sha256_text
+from coralogix_pack.rendering.terraform import TFVARS_FILE, render_module, tfvars
+from coralogix_pack.rendering.view import AlertView, alert_view
 from coralogix_pack.values import Values
 
 
 @dataclass(frozen=True)
 class Rendered:
     files: dict[str, str]  # relative POSIX path -> text
+
+    @property
+    def alerts(self) -> dict[str, dict[str, Any]]:
+        """Detection id -> create-request body of its alert."""
+        return {
+            path.removeprefix("alerts/").removesuffix(".json"): json.loads(text)
+            for path, text in self.files.items()
+            if path.startswith("alerts/")
+        }
 
 
 def views_for(catalog: Catalog, values: Values, templates: Templates) -> list[AlertView]:

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 
 from coralogix_pack.diagnostics import Diagnostic, PackError
-from coralogix_pack.render import escaping, vocabulary
+from coralogix_pack.rendering import escaping, vocabulary
 
 
 def _lookup(table: dict[str, str], name: str):

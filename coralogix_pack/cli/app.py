@@ -1,0 +1,121 @@
+"""The Typer application and the one place errors become messages and exit codes.
+
+Exit codes: 0 success, 1 any error a user can fix (usage errors included: 2 is reserved for
+"plan found changes"), 2 changes found (plan, apply --dry-run), 3 internal error (a bug),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import NoReturn
+
+import typer
+
+app = typer.Typer(
+    name="pack",
+    help="coralogix-pack: Azure VM security detections as code for Coralogix.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of start-up
+)
+
+
+def err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt  # unwinds like Ctrl+C, so pending writes remove their temporary files
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code.
+
+    Everything printed passes through redaction: the key is known from the environment before
+    options are parsed, so even a usage error that echoes a mistyped argument cannot show it.
+    """
+    import signal
+
+    from coralogix_pack import redaction
+    from coralogix_pack.deploy.target import KEY_ENV
+
+    _register_commands()
+    redaction.register(os.environ.get(KEY_ENV, ""))
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = redaction.RedactingStream(sys.stdout), redaction.RedactingStream(sys.stderr)
+    previous = signal.getsignal(signal.SIGTERM) if _main_thread() else None
+    if previous is not None:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        sys.stdout, sys.stderr = streams
+
+
+def _register_commands() -> None:
+    # importing the command modules registers their commands on `app`
+    from coralogix_pack.cli import catalog_cmds, deploy_cmds, emulator_cmd, offline_cmds  # noqa: F401
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _run(argv: list[str] | None) -> int:
+    from coralogix_pack.errors import CoralogixPackError
+
+    usage_error, click_exception = _click_errors()
+    try:
+        code = app(args=argv, prog_name="pack", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except usage_error as exc:  # exit 1, not click's 2: 2 means "plan found changes"
+        exc.show()  # type: ignore[attr-defined]
+        return 1
+    except typer.Abort:
+        err("interrupted")
+        return 130
+    except click_exception as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return 1
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except CoralogixPackError as exc:
+        for line in exc.lines():
+            err(line)
+        return 1
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except BrokenPipeError:  # output piped into `head` that stopped reading
+        _silence_stdout()
+        return 1
+    except Exception as exc:  # a crash trace is a bug; show it only on request
+        if os.environ.get("PACK_DEBUG"):
+            raise
+        err(f"internal error: {type(exc).__name__}: {exc} (set PACK_DEBUG=1 for the trace and report it)")
+        return 3
+
+
+def _click_errors() -> tuple[type[Exception], type[Exception]]:
+    """Click's UsageError and ClickException as typer raises them (newer typer vendors click)."""
+    ancestry = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+    return ancestry["UsageError"], ancestry["ClickException"]
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail too
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())  # type: ignore[union-attr]
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,80 @@
+"""`pack validate` and `pack render`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coralogix_pack.cli.app import app, err
+from coralogix_pack.cli.options import CatalogOpt, TemplatesOpt, ValuesOpt
+
+
+@app.command()
+def validate(
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+    values: ValuesOpt = None,
+    provenance: Annotated[
+        bool,
+        typer.Option("--provenance", help="List each inconsistent vendor ATT&CK mapping kept as provenance."),
+    ] = False,
+) -> None:
+    """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
+    from coralogix_pack import library
+    from coralogix_pack.validation import PROVENANCE_PATH
+
+    result = library.validate(catalog, values or [], templates)
+    vendor = [d for d in result.diagnostics if d.path == PROVENANCE_PATH]
+    for diagnostic in result.diagnostics:
+        if provenance or diagnostic.path != PROVENANCE_PATH:
+            err(diagnostic.format())
+    if vendor and not provenance:
+        err(
+            f"note: {len(vendor)} vendor ATT&CK mappings kept as provenance are inconsistent "
+            "(pack validate --provenance lists them)"
+        )
+    if result.ok and result.catalog is not None:
+        print(f"{len(result.catalog.detections)} detections valid")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder.", file_okay=False)] = Path(
+        "out"
+    ),
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            "--check",
+            metavar="DIR",
+            help="Compare DIR with a fresh render; exit 1 if stale.",
+            file_okay=False,
+        ),
+    ] = None,
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+    values: ValuesOpt = None,
+) -> None:
+    """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
+    from coralogix_pack import library
+
+    rendered = library.render(library.load_pack(catalog, values or [], templates))
+    if check is not None:
+        diff = library.check(rendered, check)
+        if diff:
+            sys.stdout.write(diff)
+            err(f"{check} is stale: run `pack render --out {check}` and commit the result")
+            raise typer.Exit(1)
+        print(f"{check} is up to date ({len(rendered.files)} files)")
+        return
+    removed, kept = library.write(rendered, out)
+    for path in kept:
+        err(f"{out / path}: kept: pack rendered it once but it was edited since; delete it if unwanted")
+    print(
+        f"rendered {len(rendered.alerts)} alerts, {len(rendered.files)} files into {out}"
+        + (f"; removed {len(removed)} stale" if removed else "")
+    )

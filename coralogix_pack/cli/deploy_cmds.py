@@ -1,0 +1,169 @@
+"""`pack plan`, `pack apply` and `pack export`: the account, over the REST API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coralogix_pack.cli.app import app, err
+from coralogix_pack.cli.options import (
+    ApiUrlOpt,
+    CatalogOpt,
+    DomainOpt,
+    FormatOpt,
+    KeyFileOpt,
+    OnlyOpt,
+    RegionOpt,
+    RetryDelayOpt,
+    TemplatesOpt,
+    TimeoutOpt,
+    ValuesOpt,
+    check_format,
+)
+
+if TYPE_CHECKING:
+    from coralogix_pack.deploy.apply import Outcome
+
+
+@app.command()
+def plan(
+    values: ValuesOpt = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Plan deletion of managed alerts that left the pack.")
+    ] = False,
+    only: OnlyOpt = None,
+    region: RegionOpt = None,
+    domain: DomainOpt = None,
+    api_url: ApiUrlOpt = None,
+    api_key_file: KeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    retry_delay: RetryDelayOpt = 0.5,
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+    output: FormatOpt = "text",
+) -> None:
+    """Compare the pack with the managed alerts in the account. Exit 0 no changes, 2 changes, 1 error."""
+    from coralogix_pack import library
+    from coralogix_pack.reports import console, print_plan
+
+    fmt = check_format(output)
+    pack = library.load_pack(catalog, values or [], templates)
+    with library.connect(
+        region,
+        api_url=api_url,
+        domain=domain,
+        api_key_file=api_key_file,
+        timeout=timeout,
+        retry_base_delay=retry_delay,
+    ) as client:
+        result = library.plan(pack, client, prune=prune, only=only or [])
+    if fmt == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_plan(result, console())
+    raise typer.Exit(2 if result.changes else 0)
+
+
+@app.command()
+def apply(
+    values: ValuesOpt = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Delete managed alerts that left the pack.")] = False,
+    max_delete: Annotated[
+        int, typer.Option("--max-delete", metavar="N", help="Refuse a plan with more deletions.", min=0)
+    ] = 5,
+    only: OnlyOpt = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show the plan (same as pack plan).")
+    ] = False,
+    region: RegionOpt = None,
+    domain: DomainOpt = None,
+    api_url: ApiUrlOpt = None,
+    api_key_file: KeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    retry_delay: RetryDelayOpt = 0.5,
+    catalog: CatalogOpt = None,
+    templates: TemplatesOpt = None,
+) -> None:
+    """Show the plan, ask for confirmation, then create, update and delete alerts."""
+    from coralogix_pack import library
+    from coralogix_pack.deploy.apply import check_delete_budget
+    from coralogix_pack.reports import console, print_plan
+
+    out = console()
+    pack = library.load_pack(catalog, values or [], templates)
+    with library.connect(
+        region,
+        api_url=api_url,
+        domain=domain,
+        api_key_file=api_key_file,
+        timeout=timeout,
+        retry_base_delay=retry_delay,
+    ) as client:
+        result = library.plan(pack, client, prune=prune, only=only or [])
+        print_plan(result, out)
+        if dry_run or not result.changes:
+            raise typer.Exit(2 if dry_run and result.changes else 0)
+        check_delete_budget(result, max_delete)
+        if not auto_approve and not _confirm(len(result.changes), client.target.base_url):
+            err("apply cancelled; nothing was changed")
+            raise typer.Exit(1)
+
+        def show(outcome: Outcome) -> None:
+            status = "ok" if outcome.ok else f"FAILED: {outcome.error}"
+            out.print(f"{outcome.action.action} {outcome.action.detection}: {status}", markup=False)
+
+        applied = library.apply(result, client, show)
+    done = len(applied.outcomes) - len(applied.failed)
+    if applied.duplicates_removed:
+        out.print(
+            f"Removed {applied.duplicates_removed} duplicate alert(s) of the same detection and content."
+        )
+    out.print(
+        f"Apply complete: {done} succeeded, {len(applied.failed)} failed."
+        + (" Run pack apply again to retry the failures." if applied.failed else "")
+    )
+    raise typer.Exit(1 if applied.failed else 0)
+
+
+def _confirm(changes: int, target: str) -> bool:
+    if not sys.stdin.isatty():
+        err("stdin is not a terminal: pass --auto-approve to apply without confirmation")
+        return False
+    answer = input(f"Apply {changes} change(s) to {target}? Only 'yes' is accepted: ")
+    return answer.strip() == "yes"
+
+
+@app.command()
+def export(
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the exported alerts.", file_okay=False)
+    ] = Path("export"),
+    region: RegionOpt = None,
+    domain: DomainOpt = None,
+    api_url: ApiUrlOpt = None,
+    api_key_file: KeyFileOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    retry_delay: RetryDelayOpt = 0.5,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Write the managed alerts as the account holds them (for audits)."""
+    from coralogix_pack import library
+
+    loaded = library.load_catalog(catalog)
+    with library.connect(
+        region,
+        api_url=api_url,
+        domain=domain,
+        api_key_file=api_key_file,
+        timeout=timeout,
+        retry_base_delay=retry_delay,
+    ) as client:
+        written = library.export(loaded, client, out)
+    print(f"exported {len(written)} managed alert(s) to {out}")

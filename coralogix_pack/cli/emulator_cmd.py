@@ -1,0 +1,59 @@
+"""`pack emulator`: the local stand-in of the alert-definitions API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from coralogix_pack.cli.app import app, err
+from coralogix_pack.cli.options import KeyFileOpt
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8080,
+    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    api_key_file: KeyFileOpt = None,
+    page_size: Annotated[int, typer.Option("--page-size", help="Alerts per list page.")] = 50,
+    fault_rate: Annotated[
+        float, typer.Option("--fault-rate", help="Share of requests answered with an injected fault.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fault schedule.")] = 0,
+    behaviours: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--behaviour", metavar="NAME", help="Backend behaviour to emulate; repeat (see README)."
+        ),
+    ] = None,
+) -> None:
+    """Run a local emulator of the alert-definitions API (for demos and tests)."""
+    import random
+
+    from coralogix_pack.deploy.target import read_api_key
+    from coralogix_pack.emulator import Behaviour, Emulator, FaultPlan
+
+    if not 0 <= port <= 65535 or page_size < 1 or not 0.0 <= fault_rate <= 1.0:
+        err("error: --port must be 0-65535, --page-size at least 1, --fault-rate between 0 and 1")
+        raise typer.Exit(1)
+    key = read_api_key(api_key_file)
+    try:
+        behaviour = Behaviour.from_names(list(behaviours or []))
+        faults = FaultPlan(rate=fault_rate, rng=random.Random(seed))
+        server = Emulator(key, host=host, port=port, page_size=page_size, faults=faults, behaviour=behaviour)
+    except ValueError as exc:
+        err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        err(f"error: cannot listen on {host}:{port}: {exc.strerror} (pick another --port, or 0 for any)")
+        raise typer.Exit(1) from None
+    print(
+        f"emulating the alert-definitions API at {server.base_url} (use it with --api-url); Ctrl+C stops it",
+        flush=True,
+    )
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()

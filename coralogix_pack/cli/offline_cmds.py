@@ -1,0 +1,105 @@
+"""`pack test` and `pack backtest`: the evaluator, offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coralogix_pack.cli.app import app, err
+from coralogix_pack.cli.options import CatalogOpt, FormatOpt, ValuesOpt, check_format, non_negative_seconds
+
+
+@app.command("test")
+def test_command(
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Detection ids (default: all).")
+    ] = None,
+    catalog: CatalogOpt = None,
+    output: FormatOpt = "text",
+) -> None:
+    """Run each detection's test records through the evaluator in both case modes."""
+    from coralogix_pack import library
+    from coralogix_pack.reports import console, print_test_reports
+
+    fmt = check_format(output)
+    reports = library.run_tests(library.load_catalog(catalog), ids or [])
+    ok = all(r.ok for r in reports)
+    if fmt == "json":
+        print(
+            json.dumps({"ok": ok, "detections": [r.as_dict() for r in reports]}, indent=2, ensure_ascii=False)
+        )
+    else:
+        print_test_reports(reports, console())
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def backtest(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...", help="NDJSON or Event Hub JSON files, optionally gzipped; - reads stdin."
+        ),
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option("--from", metavar="TIME", help="Only records at or after this RFC 3339 time."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", metavar="TIME", help="Only records before this RFC 3339 time.")
+    ] = None,
+    values: ValuesOpt = None,
+    case_sensitive: Annotated[bool, typer.Option("--case-sensitive", help="Match case exactly.")] = False,
+    reorder_window: Annotated[
+        float,
+        typer.Option(
+            "--reorder-window",
+            metavar="SECONDS",
+            help="Seconds of disorder tolerated in the input (records are replayed in time order).",
+            callback=non_negative_seconds,
+        ),
+    ] = 600.0,
+    catalog: CatalogOpt = None,
+    output: FormatOpt = "text",
+) -> None:
+    """Replay exported Activity Logs and report what each detection would have fired."""
+    from coralogix_pack import library
+    from coralogix_pack.diagnostics import Diagnostic, PackError
+    from coralogix_pack.reports import console, print_backtest
+    from coralogix_pack.testing.inputs import input_problem
+    from coralogix_pack.testing.progress import byte_progress
+    from coralogix_pack.testing.timeutil import time_bounds
+    from coralogix_pack.values import Values, load_values
+
+    fmt = check_format(output)
+    loaded = library.load_catalog(catalog)
+    settings = load_values(list(values), loaded) if values else Values()
+    start, end = time_bounds(since, until)
+    unreadable = [(f, why) for f in files if (why := input_problem(f))]
+    if unreadable:
+        raise PackError([Diagnostic(str(f), 0, "", why, "check the path") for f, why in unreadable])
+    with byte_progress(files) as advance:
+        result = library.backtest(
+            loaded,
+            files,
+            settings,
+            case_sensitive=case_sensitive,
+            start=start,
+            end=end,
+            reorder_seconds=reorder_window,
+            on_bytes=advance,
+        )
+    for skipped in result.skip_reasons:
+        err(f"{skipped.where}: skipped: {skipped.reason}")
+    if result.skipped > len(result.skip_reasons):
+        err(f"... {result.skipped - len(result.skip_reasons)} more skipped")
+    if fmt == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_backtest(result, console())
+    if result.records == 0 and result.out_of_range == 0 and result.skipped:
+        err("error: no record of any input was readable (see the skip reasons above)")
+        raise typer.Exit(1)

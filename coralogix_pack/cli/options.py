@@ -1,0 +1,101 @@
+"""Options shared by several commands, with their range checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog", metavar="DIR", help="Catalog folder (default: the bundled one).", file_okay=False
+    ),
+]
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option("--templates", metavar="DIR", help="Templates folder (default: bundled).", file_okay=False),
+]
+ValuesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--values", metavar="FILE", help="Values file; repeat, later files win.", dir_okay=False),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", metavar="FORMAT", help="text or json.", case_sensitive=False)
+]
+OnlyOpt = Annotated[
+    list[str] | None, typer.Option("--only", metavar="ID", help="Limit to these detection ids; repeat.")
+]
+
+
+def check_format(value: str) -> str:
+    if value.lower() not in ("text", "json"):
+        raise typer.BadParameter(f"--format must be text or json, not {value!r}")
+    return value.lower()
+
+
+def positive_seconds(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{value} is not a positive number of seconds")
+    return value
+
+
+def non_negative_seconds(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"{value} is not zero or a positive number of seconds")
+    return value
+
+
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="EU1, EU2, US1, US2, US3, AP1, AP2 or AP3, or the provider's aliases (default: $CORALOGIX_ENV).",
+    ),
+]
+DomainOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--domain",
+        metavar="DOMAIN",
+        help="Coralogix domain, e.g. eu2.coralogix.com (default: $CORALOGIX_DOMAIN).",
+    ),
+]
+ApiUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-url",
+        metavar="URL",
+        help="Base URL instead of a region, e.g. https://api.example/mgmt/openapi/5.",
+    ),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--api-key-file",
+        metavar="FILE",
+        help="Read the API key from this file (default: $CORALOGIX_API_KEY).",
+        dir_okay=False,
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Seconds per HTTP request, answer included.",
+        callback=positive_seconds,
+    ),
+]
+RetryDelayOpt = Annotated[
+    float,
+    typer.Option(
+        "--retry-base-delay",
+        help="First retry back-off in seconds.",
+        hidden=True,
+        callback=non_negative_seconds,
+    ),
+]

@@ -1,0 +1,204 @@
+"""The public API: every function the CLI calls, for scripts, notebooks and other tools.
+
+    import coralogix_pack as cp
+
+    pack = cp.load_pack(values=["values/prod.yaml"])     # catalog + values + templates, checked
+    rendered = cp.render(pack)                            # .files, .alerts
+    reports = cp.run_tests(pack)                          # the catalog's own test records
+    with cp.connect(region="EU2") as client:              # key from CORALOGIX_API_KEY
+        plan = cp.plan(pack, client, prune=True)
+        result = cp.apply(plan, client)
+
+Every failure a user can fix raises ``cp.CoralogixPackError`` (``cp.PackError`` for invalid
+input, with located ``diagnostics``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coralogix_pack.catalog.model import Catalog
+from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.pipeline import Rendered
+from coralogix_pack.resources import default_catalog_dir, default_templates_dir
+from coralogix_pack.values import Values
+
+if TYPE_CHECKING:
+    from coralogix_pack.deploy.apply import ApplyResult, Outcome
+    from coralogix_pack.deploy.client import CoralogixClient
+    from coralogix_pack.deploy.plan import Plan
+    from coralogix_pack.testing.backtest import BacktestResult
+    from coralogix_pack.testing.cases import DetectionReport
+
+PathLike = str | Path
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A catalog with its values and templates, validated together."""
+
+    catalog: Catalog
+    values: Values
+    templates: Templates
+
+    @property
+    def ids(self) -> list[str]:
+        return self.catalog.ids
+
+
+@dataclass(frozen=True)
+class Validation:
+    catalog: Catalog | None
+    diagnostics: list[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        return self.catalog is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def _dirs(catalog: PathLike | None, templates: PathLike | None) -> tuple[Path, Path]:
+    return Path(catalog) if catalog else default_catalog_dir(), Path(
+        templates
+    ) if templates else default_templates_dir()
+
+
+def validate(
+    catalog: PathLike | None = None, values: Sequence[PathLike] = (), templates: PathLike | None = None
+) -> Validation:
+    """Every problem of the catalog and values files at once (warnings included); raises nothing."""
+    from coralogix_pack.validation import validate as run
+
+    catalog_dir, templates_dir = _dirs(catalog, templates)
+    loaded, diagnostics = run(catalog_dir, templates_dir, [Path(v) for v in values])
+    return Validation(loaded, diagnostics)
+
+
+def load_pack(
+    catalog: PathLike | None = None, values: Sequence[PathLike] = (), templates: PathLike | None = None
+) -> LoadedPack:
+    """The catalog (default: the bundled one), values files (later win) and templates, validated.
+
+    Raises PackError with every error found.
+    """
+    from coralogix_pack.validation import load_inputs
+
+    catalog_dir, templates_dir = _dirs(catalog, templates)
+    loaded, settings, engine = load_inputs(catalog_dir, templates_dir, [Path(v) for v in values])
+    return LoadedPack(loaded, settings, engine)
+
+
+def load_catalog(catalog: PathLike | None = None) -> Catalog:
+    """The catalog alone (for tests and backtests that need no templates)."""
+    from coralogix_pack.catalog.loader import load_catalog as load
+
+    return load(_dirs(catalog, None)[0])
+
+
+def render(pack: LoadedPack) -> Rendered:
+    """Alert JSON, Lucene queries, the Terraform module and a manifest, in memory."""
+    from coralogix_pack.rendering.pipeline import render_pack
+
+    return render_pack(pack.catalog, pack.values, pack.templates)
+
+
+def write(rendered: Rendered, out: PathLike) -> tuple[list[str], list[str]]:
+    """Write a render into ``out`` atomically; returns (stale files removed, stale files kept)."""
+    from coralogix_pack.rendering.outdir import write_rendered
+
+    return write_rendered(rendered.files, Path(out))
+
+
+def check(rendered: Rendered, out: PathLike) -> str:
+    """A unified diff between ``out`` and ``rendered``; empty when ``out`` is current."""
+    from coralogix_pack.rendering.outdir import check_rendered
+
+    return check_rendered(rendered.files, Path(out))
+
+
+def select(catalog: Catalog, ids: Iterable[str], source: str) -> list[str]:
+    """``ids`` checked against the catalog; PackError naming ``source`` for unknown ones."""
+    chosen = list(ids)
+    unknown = [i for i in chosen if i not in catalog.ids]
+    if unknown:
+        known = "known ids: " + ", ".join(catalog.ids)
+        raise PackError([Diagnostic(source, 0, "", f"unknown detection id {i!r}", known) for i in unknown])
+    return chosen
+
+
+def run_tests(pack: LoadedPack | Catalog, ids: Iterable[str] = ()) -> list[DetectionReport]:
+    """Each detection's test records through the evaluator, in both case modes."""
+    from coralogix_pack.testing.cases import run_tests as run
+
+    catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
+    return run(catalog, select(catalog, ids, "detection ids"))
+
+
+def backtest(
+    pack: LoadedPack | Catalog,
+    files: Iterable[PathLike],
+    values: Values | None = None,
+    **options: object,
+) -> BacktestResult:
+    """Replay exported Activity Logs; see ``coralogix_pack.testing.backtest.backtest`` for options."""
+    from coralogix_pack.testing.backtest import backtest as replay
+
+    catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
+    settings = values if values is not None else pack.values if isinstance(pack, LoadedPack) else Values()
+    return replay(catalog, [Path(f) for f in files], settings, **options)  # type: ignore[arg-type]
+
+
+def connect(
+    region: str | None = None,
+    *,
+    api_url: str | None = None,
+    domain: str | None = None,
+    api_key_file: PathLike | None = None,
+    timeout: float = 30.0,
+    retry_base_delay: float = 0.5,
+) -> CoralogixClient:
+    """A client for the account: region, domain or URL as the CLI resolves them; the key from
+    CORALOGIX_API_KEY or ``api_key_file``. Use it as a context manager."""
+    from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
+    from coralogix_pack.deploy.target import resolve_target
+
+    key_file = Path(api_key_file) if api_key_file else None
+    target = resolve_target(region, api_url, key_file, domain)
+    return CoralogixClient(target, timeout=timeout, retry=RetryPolicy(base_delay=retry_base_delay))
+
+
+def plan(pack: LoadedPack, client: CoralogixClient, *, prune: bool = False, only: Iterable[str] = ()) -> Plan:
+    """What apply would change in the account; reads only."""
+    from coralogix_pack.deploy.plan import desired_alerts, make_plan
+
+    chosen = select(pack.catalog, only, "--only")
+    desired = desired_alerts(pack.catalog, pack.values, pack.templates)
+    meta = pack.catalog.pack
+    live = client.list_alerts()
+    return make_plan(meta.name, meta.version, client.target.base_url, desired, live, prune=prune, only=chosen)
+
+
+def apply(
+    plan: Plan,
+    client: CoralogixClient,
+    report: Callable[[Outcome], None] | None = None,
+    *,
+    max_delete: int | None = None,
+) -> ApplyResult:
+    """Carry out a plan, then remove copies; ``max_delete`` refuses a plan that deletes more."""
+    from coralogix_pack.deploy.apply import apply_plan, check_delete_budget
+
+    if max_delete is not None:
+        check_delete_budget(plan, max_delete)
+    return apply_plan(plan, client, report or (lambda outcome: None))
+
+
+def export(pack: LoadedPack | Catalog, client: CoralogixClient, out: PathLike) -> list[Path]:
+    """The managed alerts as the account holds them, one redacted JSON file each."""
+    from coralogix_pack.deploy.export import export_managed
+
+    catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
+    return export_managed(client, catalog.pack.name, Path(out))
