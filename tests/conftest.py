@@ -64,3 +64,11 @@ def catalog_copy(tmp_path) -> Path:
     target = tmp_path / "catalog"
     shutil.copytree(CATALOG, target)
     return target
+
+
+@pytest.fixture
+def inline_catalog(tmp_path) -> Path:
+    """A two-detection catalog written by the tests (tests/inline.py), independent of catalog/."""
+    from inline import write_catalog
+
+    return write_catalog(tmp_path / "inline-catalog")

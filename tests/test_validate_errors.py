@@ -31,17 +31,31 @@ def _expect(result, file: Path, line: int, field: str, message: str) -> None:
 CASES = [
     # (file, old text, new text, line needle, field path, message)
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "kind: immediate",
         "kind: immediate\ncolour: red",
         "colour:",
         "colour",
         "unknown field 'colour'",
     ),
-    ("vm-deleted.yaml", "priority: P3", "priority: P9", "priority: P9", "priority", "'P9' is not allowed"),
-    ("vm-deleted.yaml", "kind: immediate", "kind: sometimes", "kind:", "kind", "'sometimes' is not allowed"),
     (
-        "bulk-disk-deletion.yaml",
+        "demo-vm-deleted.yaml",
+        "priority: P3",
+        "priority: P9",
+        "priority: P9",
+        "priority",
+        "'P9' is not allowed",
+    ),
+    (
+        "demo-vm-deleted.yaml",
+        "kind: immediate",
+        "kind: sometimes",
+        "kind:",
+        "kind",
+        "'sometimes' is not allowed",
+    ),
+    (
+        "demo-bulk-disk-deletion.yaml",
         "window: 20m",
         "window: 25m",
         "window:",
@@ -49,7 +63,7 @@ CASES = [
         "'25m' is not allowed",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType",
         "AND resultType:(Success OR",
         "OR:(Success",
@@ -57,7 +71,7 @@ CASES = [
         "invalid Lucene",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType:(Success OR Succeeded)",
         "resultType:Success",
         'operationName:("MICROSOFT',
@@ -65,7 +79,7 @@ CASES = [
         "implicit operator",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType:(Success OR Succeeded)",
         "AND resultType:*uccess",
         "*uccess",
@@ -73,7 +87,7 @@ CASES = [
         "leading wildcard",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType:(Success OR Succeeded)",
         "AND properties.entity:Microsoft.Compute/x",
         "properties.entity:Microsoft",
@@ -81,7 +95,7 @@ CASES = [
         "unescaped '/'",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType:(Success OR Succeeded)",
         "&& resultType:Success",
         "&& resultType",
@@ -89,7 +103,7 @@ CASES = [
         "operator '&&' is not portable",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType:(Success OR Succeeded)",
         "AND resultType:Success OR resultType:Succeeded",
         'operationName:("MICROSOFT',
@@ -97,7 +111,7 @@ CASES = [
         "AND and OR mixed",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "AND resultType:(Success OR Succeeded)",
         "AND colour:red",
         "AND colour:red",
@@ -105,7 +119,7 @@ CASES = [
         "unknown field 'colour'",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         '"MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE"\n      OR ',
         "",
         'operationName:("Microsoft',
@@ -113,7 +127,7 @@ CASES = [
         "has no upper-case variant",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "- id: T1578.003",
         "- id: T1485",
         "id: T1485",
@@ -121,7 +135,7 @@ CASES = [
         "T1485 Data Destruction does not belong to TA0112 Defense Impairment",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "    id: TA0112",
         "    id: TA0999",
         "tactic:",
@@ -129,7 +143,7 @@ CASES = [
         "unknown tactic TA0999",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "name: Delete Cloud Instance",
         "name: Delete Instance",
         "id: T1578.003",
@@ -137,23 +151,23 @@ CASES = [
         "is named 'Delete Cloud Instance'",
     ),
     (
-        "vm-deleted.yaml",
-        "id: vm-deleted",
-        "id: disk-deleted",
-        "id: disk-deleted",
+        "demo-vm-deleted.yaml",
+        "id: demo-vm-deleted",
+        "id: demo-disk-deleted",
+        "id: demo-disk-deleted",
         "id",
         "does not match the file",
     ),
     (
-        "vm-deleted.yaml",
-        "title: Azure VM deleted",
-        "title: Azure managed disk deleted",
+        "demo-vm-deleted.yaml",
+        "title: Demo VM deleted",
+        "title: Demo disks deleted in bulk",
         "title:",
         "title",
         "duplicate title",
     ),
     (
-        "vm-deleted.yaml",
+        "demo-vm-deleted.yaml",
         "kind: immediate",
         "kind: immediate\nthreshold:\n  count: 3\n  window: 5m",
         "kind: immediate",
@@ -161,24 +175,24 @@ CASES = [
         "'threshold' is only allowed when kind is 'threshold'",
     ),
     (
-        "vm-deleted.yaml",
-        "title: Azure VM deleted",
-        "title: Azure VM deleted\ntitle: again",
+        "demo-vm-deleted.yaml",
+        "title: Demo VM deleted",
+        "title: Demo VM deleted\ntitle: again",
         "title: again",
         "title",
         "duplicate key",
     ),
-    ("vm-deleted.yaml", "priority: P3", "priority: [P3", "priority: [P3", "", "invalid YAML"),
+    ("demo-vm-deleted.yaml", "priority: P3", "priority: [P3", "priority: [P3", "", "invalid YAML"),
 ]
 
 
 @pytest.mark.parametrize(
     ("file", "old", "new", "needle", "field", "message"), CASES, ids=[c[-1][:40] for c in CASES]
 )
-def test_bad_catalog_input(cli, catalog_copy, file, old, new, needle, field, message):
-    path = catalog_copy / file
+def test_bad_catalog_input(cli, inline_catalog, file, old, new, needle, field, message):
+    path = inline_catalog / file
     _edit(path, old, new)
-    result = cli("validate", "--catalog", catalog_copy)
+    result = cli("validate", "--catalog", inline_catalog)
     line = _line_of(path, needle)
     if field == "":
         assert result.code == 1 and "Traceback" not in result.text
@@ -189,17 +203,18 @@ def test_bad_catalog_input(cli, catalog_copy, file, old, new, needle, field, mes
         _expect(result, path, line, field, message)
 
 
-def test_duplicate_id_names_both_files(cli, catalog_copy):
-    (catalog_copy / "vm-deleted-copy.yaml").write_text((catalog_copy / "vm-deleted.yaml").read_text())
-    result = cli("validate", "--catalog", catalog_copy)
+def test_duplicate_id_names_both_files(cli, inline_catalog):
+    copy = (inline_catalog / "demo-vm-deleted.yaml").read_text()
+    (inline_catalog / "demo-vm-deleted-copy.yaml").write_text(copy)
+    result = cli("validate", "--catalog", inline_catalog)
     assert result.code == 1
-    assert "duplicate id 'vm-deleted'" in result.err and "already used by vm-deleted" in result.err
+    assert "duplicate id 'demo-vm-deleted'" in result.err and "already used by demo-vm-deleted" in result.err
 
 
-def test_over_long_title(cli, catalog_copy):
-    path = catalog_copy / "vm-deleted.yaml"
-    _edit(path, "title: Azure VM deleted", "title: " + "C" * 201)
-    _expect(cli("validate", "--catalog", catalog_copy), path, 2, "title", "201 characters; at most 200")
+def test_over_long_title(cli, inline_catalog):
+    path = inline_catalog / "demo-vm-deleted.yaml"
+    _edit(path, "title: Demo VM deleted", "title: " + "C" * 201)
+    _expect(cli("validate", "--catalog", inline_catalog), path, 2, "title", "201 characters; at most 200")
 
 
 def test_api_name_limit_counts_the_prefix(tmp_path):
@@ -266,19 +281,18 @@ def test_bad_values_file(cli, tmp_path, text, line, field, message):
     assert not (tmp_path / "out").exists(), "nothing may be written when inputs are invalid"
 
 
-def test_all_errors_are_reported_at_once(cli, catalog_copy):
-    _edit(catalog_copy / "vm-deleted.yaml", "priority: P3", "priority: P9")
-    _edit(catalog_copy / "disk-deleted.yaml", "kind: immediate", "kind: never")
-    _edit(catalog_copy / "vm-reimaged.yaml", "    id: TA0112", "    id: TA0040")
-    result = cli("validate", "--catalog", catalog_copy)
+def test_all_errors_are_reported_at_once(cli, inline_catalog):
+    _edit(inline_catalog / "demo-vm-deleted.yaml", "priority: P3", "priority: P9")
+    _edit(inline_catalog / "demo-bulk-disk-deletion.yaml", "    id: TA0040", "    id: TA0112")
+    result = cli("validate", "--catalog", inline_catalog)
     assert result.code == 1
-    for name in ("vm-deleted.yaml", "disk-deleted.yaml", "vm-reimaged.yaml"):
+    for name in ("demo-vm-deleted.yaml", "demo-bulk-disk-deletion.yaml"):
         assert name in result.err
 
 
-def test_missing_catalog_and_pack_file(cli, tmp_path, catalog_copy):
+def test_missing_catalog_and_pack_file(cli, tmp_path, inline_catalog):
     result = cli("validate", "--catalog", tmp_path / "nope")
     assert result.code == 1 and "catalog directory not found" in result.err
-    (catalog_copy / "pack.yaml").unlink()
-    result = cli("validate", "--catalog", catalog_copy)
+    (inline_catalog / "pack.yaml").unlink()
+    result = cli("validate", "--catalog", inline_catalog)
     assert result.code == 1 and "pack.yaml: missing pack metadata file" in result.err

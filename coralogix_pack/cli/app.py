@@ -58,9 +58,14 @@ def run(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
 
 
+COMMAND_MODULES = ("catalog_cmds", "offline_cmds", "deploy_cmds", "emulator_cmd")  # the order of --help
+
+
 def _register_commands() -> None:
-    # importing the command modules registers their commands on `app`
-    from coralogix_pack.cli import catalog_cmds, deploy_cmds, emulator_cmd, offline_cmds  # noqa: F401
+    import importlib
+
+    for name in COMMAND_MODULES:  # importing a command module registers its commands on `app`
+        importlib.import_module(f"coralogix_pack.cli.{name}")
 
 
 def _main_thread() -> bool:
