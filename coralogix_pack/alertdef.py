@@ -62,7 +62,7 @@ def normalize_properties(properties: dict[str, Any], *, drop_hash: bool = False)
         labels = dict(properties.get("entityLabels", {}))
         labels.pop(HASH_LABEL, None)
         properties["entityLabels"] = labels
-    normalized = _strip(properties)
+    normalized: dict[str, Any] = _strip(properties)
     normalized["enabled"] = bool(enabled)
     return normalized
 

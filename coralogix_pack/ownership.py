@@ -18,7 +18,9 @@ HASH_LABEL = "pack_content_hash"
 RESERVED_LABELS = frozenset({MANAGED_BY_LABEL, PACK_LABEL, DETECTION_LABEL, VERSION_LABEL, HASH_LABEL})
 
 
-def ownership_labels(pack: str, detection_id: str, version: str, managed_by: str = MANAGED_BY_VALUE) -> dict:
+def ownership_labels(
+    pack: str, detection_id: str, version: str, managed_by: str = MANAGED_BY_VALUE
+) -> dict[str, str]:
     return {
         MANAGED_BY_LABEL: managed_by,
         PACK_LABEL: pack,

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # rich is imported only when something is printed as text
     from rich.console import Console
+    from rich.table import Table
 
+    from coralogix_pack.deploy.plan import Plan
     from coralogix_pack.testing.backtest import BacktestResult
     from coralogix_pack.testing.cases import DetectionReport
 
@@ -19,7 +21,7 @@ def console(stderr: bool = False) -> Console:
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
 
 
-def _table(title: str):
+def _table(title: str) -> Table:
     from rich.table import Table
 
     return Table(title=title)
@@ -75,7 +77,7 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         out.print(f"... {len(result.alerts) - max_alerts} more alerts (use --format json for all)")
 
 
-def print_plan(plan, out: Console) -> None:  # plan: deploy.plan.Plan (kept untyped to keep imports lazy)
+def print_plan(plan: Plan, out: Console) -> None:
     out.print(
         f"Target: {plan.target}  (pack {plan.pack} {plan.version}; "
         f"{plan.unmanaged} unmanaged alert(s) ignored)",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -20,7 +22,7 @@ def validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def dotted(path: tuple) -> str:
+def dotted(path: tuple[str | int, ...]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -58,15 +60,20 @@ def _diagnostic(error: ValidationError, doc: YamlDocument, file: str) -> Diagnos
     return Diagnostic(file, doc.line_of(path), dotted(path), message, hint)
 
 
+def _schema(error: ValidationError) -> dict[str, Any]:
+    return dict(error.schema) if isinstance(error.schema, Mapping) else {}
+
+
 def _extra_keys(error: ValidationError) -> list[str]:
-    allowed = set(error.schema.get("properties", {}))
+    allowed = set(_schema(error).get("properties", {}))
     instance = error.instance if isinstance(error.instance, dict) else {}
     return sorted(k for k in instance if k not in allowed)
 
 
 def _explain(error: ValidationError) -> tuple[str, str]:
     kind = error.validator
-    schema = error.schema
+    schema = _schema(error)
+    instance: Any = error.instance
     if kind == "additionalProperties":
         extra = _extra_keys(error)
         allowed = ", ".join(sorted(schema.get("properties", {})))
@@ -86,10 +93,10 @@ def _explain(error: ValidationError) -> tuple[str, str]:
         return f"{error.instance!r} does not match the expected form", f"pattern {schema['pattern']}"
     if kind in ("minLength", "maxLength"):
         bound = "at least" if kind == "minLength" else "at most"
-        return f"text is {len(error.instance)} characters; {bound} {error.validator_value} allowed", ""
+        return f"text is {len(instance)} characters; {bound} {error.validator_value} allowed", ""
     if kind in ("minItems", "maxItems"):
         bound = "at least" if kind == "minItems" else "at most"
-        return f"list has {len(error.instance)} items; {bound} {error.validator_value} allowed", ""
+        return f"list has {len(instance)} items; {bound} {error.validator_value} allowed", ""
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
         return f"{error.instance!r} is out of range; {bound} {error.validator_value} allowed", ""

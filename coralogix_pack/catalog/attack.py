@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 _TABLE = Path(__file__).with_name("attack_enterprise_v19.json")
 
@@ -18,8 +19,8 @@ _TABLE = Path(__file__).with_name("attack_enterprise_v19.json")
 class AttackTable:
     version: str
     tactics: dict[str, str]
-    techniques: dict[str, dict]
-    revoked: dict[str, dict]
+    techniques: dict[str, dict[str, Any]]
+    revoked: dict[str, dict[str, Any]]
 
     def tactic_problem(self, tactic_id: str) -> str | None:
         if tactic_id in self.tactics:

@@ -29,7 +29,7 @@ def check_filename(detection: Detection, line: int) -> Iterator[Diagnostic]:
         )
 
 
-def check_unique(detections: list[tuple[Detection, dict]]) -> Iterator[Diagnostic]:
+def check_unique(detections: list[tuple[Detection, dict[str, int]]]) -> Iterator[Diagnostic]:
     for attribute in ("id", "title"):
         seen: dict[str, Detection] = {}
         for detection, lines in detections:
@@ -47,7 +47,7 @@ def check_unique(detections: list[tuple[Detection, dict]]) -> Iterator[Diagnosti
                 seen[key] = detection
 
 
-def check_attack(detection: Detection, table: AttackTable, lines: dict) -> Iterator[Diagnostic]:
+def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]) -> Iterator[Diagnostic]:
     tactic = detection.tactic
     problem = table.tactic_problem(tactic.id)
     if problem:

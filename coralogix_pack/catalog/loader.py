@@ -207,10 +207,10 @@ def load_catalog_with_diagnostics(directory: Path) -> tuple[Catalog | None, list
     if key not in _LOADED:
         if len(_LOADED) > 64:
             _LOADED.clear()
-        catalog, found = _load_uncached(directory)
-        _LOADED[key] = (catalog, tuple(found))
-    catalog, found = _LOADED[key]
-    return catalog, list(found)
+        loaded, found = _load_uncached(directory)
+        _LOADED[key] = (loaded, tuple(found))
+    catalog, remembered = _LOADED[key]
+    return catalog, list(remembered)
 
 
 def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:

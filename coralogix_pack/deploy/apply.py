@@ -6,6 +6,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from coralogix_pack.alertdef import canonical_json, normalize_properties
@@ -77,7 +78,7 @@ def _landed(pack: str, properties: dict[str, Any]) -> Callable[[list[dict[str, A
 def apply_plan(plan: Plan, client: CoralogixClient, report: Callable[[Outcome], None]) -> ApplyResult:
     result = ApplyResult()
     for action in plan.changes:
-        _record(result, report, action, lambda a=action: _execute(plan, a, client), client)
+        _record(result, report, action, partial(_execute, plan, action, client), client)
     if any(a.action == "create" for a in plan.changes):
         reconcile(plan, client, result, report)
     return result
@@ -164,10 +165,10 @@ def reconcile(
 def _execute(plan: Plan, action: Action, client: CoralogixClient) -> str | None:
     if action.action == "create":
         assert action.properties is not None
-        return client.create_alert(action.properties, _landed(plan.pack, action.properties))["id"]
+        return str(client.create_alert(action.properties, _landed(plan.pack, action.properties))["id"])
     if action.action == "update":
         assert action.properties is not None and action.alert_id is not None
-        return client.replace_alert(action.alert_id, action.properties)["id"]
+        return str(client.replace_alert(action.alert_id, action.properties)["id"])
     if action.action == "delete":
         assert action.alert_id is not None
         client.delete_alert(action.alert_id)

@@ -208,4 +208,4 @@ def _distance(alert: dict[str, Any], wanted: dict[str, Any]) -> tuple[int, str, 
 
 
 def _name(alert: dict[str, Any]) -> str:
-    return alert.get("alertDefProperties", {}).get("name", "")
+    return str((alert.get("alertDefProperties") or {}).get("name", ""))

@@ -69,7 +69,7 @@ class Emulator:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{PREFIX}"
+        return f"http://{host!s}:{port}{PREFIX}"
 
     def start(self) -> Emulator:
         # a short poll interval: stop() waits for the serving loop to notice, once per test

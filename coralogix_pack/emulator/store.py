@@ -21,7 +21,7 @@ UNPOPULATED = {
     "incidentsSettings": None,
     "notificationGroup": None,
 }
-UNPOPULATED_TYPE_BLOCK = {"notificationPayloadFilter": []}
+UNPOPULATED_TYPE_BLOCK: dict[str, Any] = {"notificationPayloadFilter": []}
 UNPOPULATED_THRESHOLD = {"undetectedValuesManagement": None, "evaluationDelayMs": 0}
 
 

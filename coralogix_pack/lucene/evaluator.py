@@ -140,6 +140,7 @@ def _all_leaves(value: Any) -> Iterator[Any]:
 
 class Matcher:
     __slots__ = ("source",)
+    source: str
 
     def match(self, doc: Document) -> bool:
         raise NotImplementedError

@@ -242,7 +242,7 @@ def _case_problems(tree: Item) -> Iterator[LintProblem]:
 
 
 def _term_text(term: Term) -> str:
-    value = term.value
+    value = str(term.value)
     if isinstance(term, Phrase):
         value = value[1:-1]
     return value

@@ -63,7 +63,8 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
         )
     assert isinstance(properties, dict)
     labels[HASH_LABEL] = content_hash(properties)
-    return body
+    checked: dict[str, Any] = body
+    return checked
 
 
 def alert_json_text(body: dict[str, Any]) -> str:

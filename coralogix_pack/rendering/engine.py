@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.rendering import escaping, vocabulary
 
 
-def _lookup(table: dict[str, str], name: str):
+def _lookup(table: dict[str, str], name: str) -> Callable[[str], str]:
     def convert(value: str) -> str:
         try:
             return table[value]

@@ -133,7 +133,7 @@ def check_rendered(files: dict[str, str], out: Path) -> str:
         )
     _check_folder(out)
     existing = set(previous_files(out)) | {p for p in files if (out / p).exists()}
-    chunks = []
+    chunks: list[str] = []
     for path in sorted(existing | set(files)):
         target = out / path
         old = _read(target) if target.is_file() and is_inside(target, out) else ""

@@ -52,8 +52,8 @@ READ_ERRORS = (OSError, EOFError, zlib.error)
 
 def _open(path: Path) -> IO[bytes]:
     """Open once (a pipe cannot be reopened), sniff gzip from the first bytes."""
-    raw: IO[bytes] = sys.stdin.buffer if path == STDIN else path.open("rb")
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    raw: Any = sys.stdin.buffer if path == STDIN else path.open("rb")
+    buffered: io.BufferedReader = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
     return buffered
@@ -61,7 +61,8 @@ def _open(path: Path) -> IO[bytes]:
 
 def _records_of(value: Any) -> list[Any] | None:
     if isinstance(value, dict) and isinstance(value.get("records"), list):
-        return value["records"]
+        records: list[Any] = value["records"]
+        return records
     if isinstance(value, dict):
         return [value]
     return None

@@ -40,7 +40,7 @@ class ThresholdFiring:
     detection: str
     threshold: int
     window_seconds: float
-    _window: deque = field(default_factory=deque)
+    _window: deque[tuple[float, Any]] = field(default_factory=deque)
     _armed: bool = True
 
     def feed(self, time: float, ref: Any) -> Alert | None:
