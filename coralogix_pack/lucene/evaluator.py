@@ -19,7 +19,6 @@ Semantics (see README "Evaluator semantics"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +40,9 @@ from luqum.tree import (
 )
 
 from coralogix_pack.lucene.fields import EXISTS_FIELD
+from coralogix_pack.lucene.records import all_leaves, as_text, leaves, tokens
 from coralogix_pack.lucene.syntax import parse
 
-_TOKEN = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _MISSING = object()
 
@@ -54,43 +53,6 @@ class UnsupportedQuery(ValueError):
     def __init__(self, node: Item, reason: str):
         self.column = (node.pos or 0) + 1
         super().__init__(f"column {self.column}: {reason}: {str(node).strip()!r}")
-
-
-def tokens(text: str, fold: bool) -> tuple[str, ...]:
-    return tuple(_TOKEN.findall(text.casefold() if fold else text))
-
-
-def _as_text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
-def _leaves(value: Any, path: tuple[str, ...]) -> Iterator[Any]:
-    """Values at ``path``; literal dotted keys and nested objects both resolve; arrays fan out.
-
-    Iterative (a stack of pending (value, remaining path) pairs): a record nested a thousand
-    levels deep must not exhaust Python's recursion limit.
-    """
-    stack = [(value, path)]
-    while stack:
-        current, rest = stack.pop()
-        if isinstance(current, list):
-            stack.extend((item, rest) for item in reversed(current))
-        elif not rest:
-            if current is not None:
-                yield current
-        elif isinstance(current, dict):
-            found = []
-            for cut in range(len(rest), 0, -1):
-                key = ".".join(rest[:cut])
-                if key in current:
-                    found.append((current[key], rest[cut:]))
-            stack.extend(reversed(found))
 
 
 class Document:
@@ -106,14 +68,14 @@ class Document:
 
     def values(self, field: str | None) -> list[Any]:
         if field is None:
-            return list(_all_leaves(self.record))
-        return list(_leaves(self.record, tuple(field.split("."))))
+            return list(all_leaves(self.record))
+        return list(leaves(self.record, tuple(field.split("."))))
 
     def texts(self, field: str | None) -> list[str]:
         key = field or ""
         cached = self._texts.get(key)
         if cached is None:
-            cached = [t for t in (_as_text(v) for v in self.values(field)) if t is not None]
+            cached = [t for t in (as_text(v) for v in self.values(field)) if t is not None]
             self._texts[key] = cached
         return cached
 
@@ -124,18 +86,6 @@ class Document:
             cached = [tokens(t, self.fold) for t in self.texts(field)]
             self._tokens[key] = cached
         return cached
-
-
-def _all_leaves(value: Any) -> Iterator[Any]:
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            stack.extend(reversed(list(current.values())))
-        elif isinstance(current, list):
-            stack.extend(reversed(current))
-        elif current is not None:
-            yield current
 
 
 class Matcher:

@@ -14,17 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from coralogix_pack.lucene.evaluator import (
-    _TOKEN,
-    AllOf,
-    AnyOf,
-    CompiledQuery,
-    Matcher,
-    TokenRun,
-    _as_text,
-    _leaves,
-    tokens,
-)
+from coralogix_pack.lucene.evaluator import AllOf, AnyOf, CompiledQuery, Matcher, TokenRun
+from coralogix_pack.lucene.records import TOKEN, as_text, leaves, tokens
 
 Requirement = list[tuple[str, frozenset[str]]]
 
@@ -87,7 +78,7 @@ class Prefilter:
     def _compute(self, record: dict[str, Any]) -> list[int]:
         found: set[int] = set()
         fold = self.fold
-        findall = _TOKEN.findall
+        findall = TOKEN.findall
         for field, path, top_level, by_key in self.fields:
             value = record.get(field) if top_level else None
             if type(value) is str:
@@ -96,8 +87,8 @@ class Prefilter:
                 continue
             else:
                 present = set()
-                for leaf in _leaves(record, path):
-                    text = _as_text(leaf)
+                for leaf in leaves(record, path):
+                    text = as_text(leaf)
                     if text is not None:
                         present.update(tokens(text, fold))
             for token in present:
