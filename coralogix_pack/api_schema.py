@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from coralogix_pack import coralogix_api as api
-from coralogix_pack.rendering import vocabulary
+from coralogix_pack import vocabulary
 
 
 def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coralogix_pack.catalog.loader import read_yaml_file
 from coralogix_pack.catalog.model import Catalog, Threshold
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
+from coralogix_pack.documents.files import read_yaml_file
+from coralogix_pack.documents.schema_check import schema_diagnostics
 from coralogix_pack.ownership import RESERVED_LABELS
-from coralogix_pack.schema_check import schema_diagnostics
 
 
 @dataclass(frozen=True)

@@ -9,43 +9,12 @@ from pathlib import Path
 from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
-from coralogix_pack.catalog.yaml_source import YamlDocument, YamlSyntaxError, load_yaml
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
-from coralogix_pack.schema_check import schema_diagnostics
+from coralogix_pack.documents.files import is_regular, read_yaml_file
+from coralogix_pack.documents.schema_check import schema_diagnostics
+from coralogix_pack.documents.yaml_source import YamlDocument
 
 PACK_FILE = "pack.yaml"
-
-
-MAX_YAML_BYTES = 4 * 1024 * 1024
-
-
-def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    if not _regular(path):
-        what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
-        return None, [Diagnostic(display, 0, "", f"cannot read file: {what}", "pass the path of a YAML file")]
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_YAML_BYTES + 1)
-    except OSError as exc:
-        return None, [Diagnostic(display, 0, "", f"cannot read file: {exc.strerror}", "check the path")]
-    if len(data) > MAX_YAML_BYTES:
-        return None, [Diagnostic(display, 0, "", "file is over 4 MiB", "a detection or values file is small")]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [Diagnostic(display, line, "", "not UTF-8 text", "save the file as UTF-8")]
-    try:
-        doc = load_yaml(text)
-    except YamlSyntaxError as exc:
-        return None, [Diagnostic(display, exc.line, "", exc.message, "fix the YAML syntax")]
-    if not isinstance(doc.data, dict):
-        return None, [
-            Diagnostic(
-                display, 1, "", "expected a mapping at the top level", "the file must hold key: value pairs"
-            )
-        ]
-    return doc, []
 
 
 def _indent(text: str, line: int) -> int:
@@ -76,7 +45,7 @@ def _display(path: Path) -> str:
 def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
     path = directory / PACK_FILE
     display = _display(path)
-    if not _regular(path):
+    if not is_regular(path):
         return None, [
             Diagnostic(
                 display,
@@ -134,14 +103,7 @@ def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagn
 
 
 def catalog_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.name != PACK_FILE and _regular(p))
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:  # a symlink loop, for one
-        return False
+    return sorted(p for p in directory.glob("*.yaml") if p.name != PACK_FILE and is_regular(p))
 
 
 def misplaced_files(directory: Path) -> list[Diagnostic]:
@@ -163,7 +125,7 @@ def misplaced_files(directory: Path) -> list[Diagnostic]:
                     f"rename it to {path.stem}.yaml",
                 )
             )
-        elif not _regular(path):
+        elif not is_regular(path):
             found.append(
                 Diagnostic(
                     display,
@@ -188,7 +150,7 @@ def _fingerprint(directory: Path) -> str:
     """Everything a load depends on: the folder's entries and the bytes of the files it reads."""
     digest = hashlib.sha256(content_hash(directory).encode())
     for entry in sorted(directory.iterdir()):
-        digest.update(f"{entry.name}\0{_regular(entry)}\0".encode())
+        digest.update(f"{entry.name}\0{is_regular(entry)}\0".encode())
     return digest.hexdigest()
 
 

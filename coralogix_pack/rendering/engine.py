@@ -10,8 +10,9 @@ from typing import Any
 
 import jinja2
 
+from coralogix_pack import vocabulary
 from coralogix_pack.diagnostics import Diagnostic, PackError
-from coralogix_pack.rendering import escaping, vocabulary
+from coralogix_pack.rendering import escaping
 
 
 def _lookup(table: dict[str, str], name: str) -> Callable[[str], str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from coralogix_pack import vocabulary
 from coralogix_pack.catalog.model import WINDOW_SECONDS, Catalog
 from coralogix_pack.ownership import RESERVED_LABELS, TERRAFORM_MANAGED_BY_VALUE, ownership_labels
-from coralogix_pack.rendering import escaping, vocabulary
+from coralogix_pack.rendering import escaping
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.view import AlertView
 from coralogix_pack.values import Values

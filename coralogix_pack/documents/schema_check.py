@@ -10,8 +10,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from coralogix_pack.catalog.yaml_source import YamlDocument
 from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.documents.yaml_source import YamlDocument
 from coralogix_pack.resources import SCHEMA_DIR
 
 

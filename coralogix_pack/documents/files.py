@@ -1,0 +1,47 @@
+"""Reading YAML files safely: regular files only, bounded in size, UTF-8, located errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.documents.yaml_source import YamlDocument, YamlSyntaxError, load_yaml
+
+
+def is_regular(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a symlink loop, for one
+        return False
+
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+
+
+def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    if not is_regular(path):
+        what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
+        return None, [Diagnostic(display, 0, "", f"cannot read file: {what}", "pass the path of a YAML file")]
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        return None, [Diagnostic(display, 0, "", f"cannot read file: {exc.strerror}", "check the path")]
+    if len(data) > MAX_YAML_BYTES:
+        return None, [Diagnostic(display, 0, "", "file is over 4 MiB", "a detection or values file is small")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Diagnostic(display, line, "", "not UTF-8 text", "save the file as UTF-8")]
+    try:
+        doc = load_yaml(text)
+    except YamlSyntaxError as exc:
+        return None, [Diagnostic(display, exc.line, "", exc.message, "fix the YAML syntax")]
+    if not isinstance(doc.data, dict):
+        return None, [
+            Diagnostic(
+                display, 1, "", "expected a mapping at the top level", "the file must hold key: value pairs"
+            )
+        ]
+    return doc, []
