@@ -26,6 +26,7 @@ class Diagnostic:
     message: str
     hint: str = ""
     severity: Severity = Severity.ERROR
+    code: str = ""  # stable identifier of the kind of problem, e.g. CXP201 (docs/diagnostics.md)
 
     @property
     def is_error(self) -> bool:

@@ -125,7 +125,9 @@ def select(catalog: Catalog, ids: Iterable[str], source: str) -> list[str]:
     unknown = [i for i in chosen if i not in catalog.ids]
     if unknown:
         known = "known ids: " + ", ".join(catalog.ids)
-        raise PackError([Diagnostic(source, 0, "", f"unknown detection id {i!r}", known) for i in unknown])
+        raise PackError(
+            [Diagnostic(source, 0, "", f"unknown detection id {i!r}", known, code="CXP800") for i in unknown]
+        )
     return chosen
 
 

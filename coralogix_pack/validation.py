@@ -12,7 +12,7 @@ from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.view import alert_view
 from coralogix_pack.values import Values, load_values
 
-PROVENANCE_PATH = "mitre.vendor"
+PROVENANCE_CODE = "CXP410"  # a vendor ATT&CK mapping kept as provenance that ATT&CK contradicts
 
 
 def _checked(
@@ -46,5 +46,5 @@ def load_inputs(
     """Everything a render needs, validated; raises PackError listing every problem."""
     catalog, values, templates, found = _checked(catalog_dir, templates_dir, values_files)
     if catalog is None or values is None or templates is None or errors_only(found):
-        raise PackError(d for d in found if d.path != PROVENANCE_PATH)
+        raise PackError(d for d in found if d.code != PROVENANCE_CODE)
     return catalog, values, templates

@@ -148,6 +148,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 f"detections.{detection_id}",
                 f"unknown detection id {detection_id!r}",
                 "known ids: " + ", ".join(sorted(known)),
+                code="CXP510",
             )
     for detection_id, (file, line) in sorted(located.thresholds.items()):
         if detection_id in known and catalog.get(detection_id).kind != "threshold":
@@ -157,6 +158,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 f"detections.{detection_id}.threshold",
                 f"{detection_id!r} is an immediate detection and has no threshold",
                 "remove the threshold override",
+                code="CXP511",
             )
     for key, (file, line) in sorted(located.labels.items()):
         if key in RESERVED_LABELS:
@@ -166,6 +168,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 f"labels.{key}",
                 f"label {key!r} is reserved for ownership tracking",
                 "choose another key",
+                code="CXP512",
             )
 
 

@@ -39,6 +39,7 @@ def test_invalid_input_raises_pack_error_with_diagnostics(tmp_path):
         cp.load_pack(values=[values])
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.file == str(values) and diagnostic.line == 2 and diagnostic.is_error
+    assert diagnostic.code == "CXP510"
     assert isinstance(info.value, cp.CoralogixPackError)
     result = cp.validate(values=[values])
     assert not result.ok and any("no-such-detection" in d.message for d in result.diagnostics)

@@ -82,3 +82,27 @@ def test_the_library_layer_is_not_imported_by_the_pipeline():
     graph = _graph()
     users = sorted(source for source, targets in graph.items() if {"library", "cli"} & targets)
     assert set(users) <= {"cli", "library", "__main__"}, users
+
+
+def _diagnostic_calls() -> list[tuple[str, int, str | None]]:
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Diagnostic":
+                codes = [k.value for k in node.keywords if k.arg == "code"]
+                code = codes[0].value if codes and isinstance(codes[0], ast.Constant) else None
+                found.append((str(path.relative_to(REPO)), node.lineno, code))
+    return found
+
+
+def test_every_diagnostic_has_a_documented_code():
+    import re
+
+    documented = set(re.findall(r"^\| (CXP\d{3}) \|", (REPO / "docs" / "diagnostics.md").read_text(), re.M))
+    calls = _diagnostic_calls()
+    assert len(calls) > 40
+    assert [c for c in calls if c[2] is None and not c[0].endswith("schema_check.py")] == []
+    used = {c[2] for c in calls if c[2]}
+    source = (PACKAGE / "documents" / "schema_check.py").read_text()
+    used |= set(re.findall(r'"(CXP\d{3})"', source))
+    assert used - documented == set(), "codes missing from docs/diagnostics.md"

@@ -26,6 +26,7 @@ def check_filename(detection: Detection, line: int) -> Iterator[Diagnostic]:
             "id",
             f"id {detection.id!r} does not match the file name {detection.source.name!r}",
             f"rename the file to {detection.id}.yaml or change the id",
+            code="CXP111",
         )
 
 
@@ -42,6 +43,7 @@ def check_unique(detections: list[tuple[Detection, dict[str, int]]]) -> Iterator
                     attribute,
                     f"duplicate {attribute} {getattr(detection, attribute)!r}",
                     f"already used by {first.source.name}; {attribute}s must be unique",
+                    code="CXP500",
                 )
             else:
                 seen[key] = detection
@@ -57,6 +59,7 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
             "mitre.tactic.id",
             problem,
             f"use a tactic of ATT&CK v{table.version}",
+            code="CXP400",
         )
     elif table.tactics[tactic.id] != tactic.name:
         yield Diagnostic(
@@ -66,6 +69,7 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
             f"{tactic.id} is named {table.tactics[tactic.id]!r} in ATT&CK v{table.version}, "
             f"not {tactic.name!r}",
             "fix the name",
+            code="CXP401",
         )
     for index, technique in enumerate(detection.techniques):
         path = f"mitre.techniques[{index}]"
@@ -75,7 +79,12 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
         )
         if problem:
             yield Diagnostic(
-                _where(detection), line, f"{path}.id", problem, "choose a technique listed under the tactic"
+                _where(detection),
+                line,
+                f"{path}.id",
+                problem,
+                "choose a technique listed under the tactic",
+                code="CXP402",
             )
         elif table.techniques[technique.id]["name"] != technique.name:
             yield Diagnostic(
@@ -84,6 +93,7 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
                 f"{path}.name",
                 f"{technique.id} is named {table.techniques[technique.id]['name']!r}, not {technique.name!r}",
                 "fix the name",
+                code="CXP403",
             )
 
 
@@ -103,6 +113,7 @@ def check_vendor_mapping(detection: Detection, table: AttackTable, line: int) ->
             f"inconsistent: {problem}",
             "kept as provenance; the mapping above is used",
             Severity.WARNING,
+            code="CXP410",
         )
 
 
@@ -116,7 +127,7 @@ def check_query(detection: Detection, first_line: int, indent: int = 0) -> Itera
         column = index - (text.rfind("\n", 0, index) + 1) + 1 + indent
         severity = Severity.WARNING if problem.warning else Severity.ERROR
         message = f"column {column}: {problem.message}"
-        yield Diagnostic(_where(detection), line, "query", message, problem.hint, severity)
+        yield Diagnostic(_where(detection), line, "query", message, problem.hint, severity, code="CXP300")
 
 
 def check_lengths(detection: Detection, name: str, description: str) -> Iterator[Diagnostic]:
@@ -127,6 +138,7 @@ def check_lengths(detection: Detection, name: str, description: str) -> Iterator
             "title",
             f"alert name is {len(name)} characters; the API allows {MAX_NAME_LENGTH}",
             "shorten the title or the name prefix",
+            code="CXP520",
         )
     if len(description) > MAX_DESCRIPTION_LENGTH:
         yield Diagnostic(
@@ -135,6 +147,7 @@ def check_lengths(detection: Detection, name: str, description: str) -> Iterator
             "description",
             f"alert description is {len(description)} characters; the API allows {MAX_DESCRIPTION_LENGTH}",
             "shorten description and mitigation",
+            code="CXP521",
         )
 
 
@@ -146,4 +159,5 @@ def check_tests(detection: Detection, line: int) -> Iterator[Diagnostic]:
             "tests.scenarios",
             "scenarios apply to threshold detections only",
             "use tests.cases",
+            code="CXP120",
         )

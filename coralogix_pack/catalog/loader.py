@@ -53,6 +53,7 @@ def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
                 "",
                 "missing pack metadata file",
                 "create pack.yaml with name, version, description and attack",
+                code="CXP113",
             )
         ]
     doc, found = read_yaml_file(path, display)
@@ -72,6 +73,7 @@ def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
                 f"catalog pins ATT&CK v{raw['attack']['version']} but the project's table "
                 f"is v{table.version}",
                 f'set version: "{table.version}"',
+                code="CXP404",
             )
         ]
     return Pack(raw["name"], raw["version"], raw["description"].strip(), raw["attack"]["version"]), []
@@ -123,6 +125,7 @@ def misplaced_files(directory: Path) -> list[Diagnostic]:
                     "",
                     f"not loaded: detection files must end in .yaml, not {path.suffix}",
                     f"rename it to {path.stem}.yaml",
+                    code="CXP114",
                 )
             )
         elif not is_regular(path):
@@ -133,6 +136,7 @@ def misplaced_files(directory: Path) -> list[Diagnostic]:
                     "",
                     "not a regular file (a folder, pipe, device or broken symlink)",
                     "replace it with a YAML file or remove it",
+                    code="CXP115",
                 )
             )
     return found
@@ -184,6 +188,7 @@ def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
                 "",
                 "catalog directory not found",
                 "pass --catalog DIR pointing at a folder of detection YAML files",
+                code="CXP110",
             )
         ]
     pack, found = _load_pack(directory)
@@ -198,6 +203,7 @@ def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
                 "",
                 "no detection files (*.yaml) found",
                 "add one YAML file per detection",
+                code="CXP112",
             )
         )
     for path in files:

@@ -24,12 +24,12 @@ def validate(
 ) -> None:
     """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
     from coralogix_pack import library
-    from coralogix_pack.validation import PROVENANCE_PATH
+    from coralogix_pack.validation import PROVENANCE_CODE
 
     result = library.validate(catalog, values or [], templates)
-    vendor = [d for d in result.diagnostics if d.path == PROVENANCE_PATH]
+    vendor = [d for d in result.diagnostics if d.code == PROVENANCE_CODE]
     for diagnostic in result.diagnostics:
-        if provenance or diagnostic.path != PROVENANCE_PATH:
+        if provenance or diagnostic.code != PROVENANCE_CODE:
             err(diagnostic.format())
     if vendor and not provenance:
         err(

@@ -80,7 +80,9 @@ def backtest(
     start, end = time_bounds(since, until)
     unreadable = [(f, why) for f in files if (why := input_problem(f))]
     if unreadable:
-        raise PackError([Diagnostic(str(f), 0, "", why, "check the path") for f, why in unreadable])
+        raise PackError(
+            [Diagnostic(str(f), 0, "", why, "check the path", code="CXP801") for f, why in unreadable]
+        )
     with byte_progress(files) as advance:
         result = library.backtest(
             loaded,

@@ -41,7 +41,9 @@ def _safe_id(alert_id: Any) -> str:
 
 def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
     if out.exists() and not out.is_dir():
-        raise PackError([Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path")])
+        raise PackError(
+            [Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path", code="CXP700")]
+        )
     alerts = [redact_json(a) for a in client.list_alerts() if is_managed(a, pack)]
     alerts.sort(key=lambda a: (str(_detection(a)), str(a.get("id", ""))))
     written, index, used = [], [], set()
@@ -73,5 +75,14 @@ def _write(path: Path, text: str) -> None:
         write_atomic(path, text)
     except OSError as exc:
         raise PackError(
-            [Diagnostic(str(exc.filename or path), 0, "", f"cannot write: {exc.strerror}", "check --out")]
+            [
+                Diagnostic(
+                    str(exc.filename or path),
+                    0,
+                    "",
+                    f"cannot write: {exc.strerror}",
+                    "check --out",
+                    code="CXP701",
+                )
+            ]
         ) from None

@@ -21,27 +21,44 @@ MAX_YAML_BYTES = 4 * 1024 * 1024
 def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
     if not is_regular(path):
         what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
-        return None, [Diagnostic(display, 0, "", f"cannot read file: {what}", "pass the path of a YAML file")]
+        return None, [
+            Diagnostic(
+                display, 0, "", f"cannot read file: {what}", "pass the path of a YAML file", code="CXP100"
+            )
+        ]
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_YAML_BYTES + 1)
     except OSError as exc:
-        return None, [Diagnostic(display, 0, "", f"cannot read file: {exc.strerror}", "check the path")]
+        return None, [
+            Diagnostic(display, 0, "", f"cannot read file: {exc.strerror}", "check the path", code="CXP100")
+        ]
     if len(data) > MAX_YAML_BYTES:
-        return None, [Diagnostic(display, 0, "", "file is over 4 MiB", "a detection or values file is small")]
+        return None, [
+            Diagnostic(
+                display, 0, "", "file is over 4 MiB", "a detection or values file is small", code="CXP102"
+            )
+        ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [Diagnostic(display, line, "", "not UTF-8 text", "save the file as UTF-8")]
+        return None, [
+            Diagnostic(display, line, "", "not UTF-8 text", "save the file as UTF-8", code="CXP101")
+        ]
     try:
         doc = load_yaml(text)
     except YamlSyntaxError as exc:
-        return None, [Diagnostic(display, exc.line, "", exc.message, "fix the YAML syntax")]
+        return None, [Diagnostic(display, exc.line, "", exc.message, "fix the YAML syntax", code="CXP103")]
     if not isinstance(doc.data, dict):
         return None, [
             Diagnostic(
-                display, 1, "", "expected a mapping at the top level", "the file must hold key: value pairs"
+                display,
+                1,
+                "",
+                "expected a mapping at the top level",
+                "the file must hold key: value pairs",
+                code="CXP104",
             )
         ]
     return doc, []

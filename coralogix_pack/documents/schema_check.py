@@ -14,6 +14,21 @@ from coralogix_pack.diagnostics import Diagnostic
 from coralogix_pack.documents.yaml_source import YamlDocument
 from coralogix_pack.resources import SCHEMA_DIR
 
+SCHEMA_CODES = {
+    "additionalProperties": "CXP201",
+    "required": "CXP202",
+    "enum": "CXP203",
+    "const": "CXP203",
+    "type": "CXP204",
+    "pattern": "CXP205",
+    "minLength": "CXP206",
+    "maxLength": "CXP206",
+    "minItems": "CXP206",
+    "maxItems": "CXP206",
+    "minimum": "CXP206",
+    "maximum": "CXP206",
+}
+
 
 @cache
 def validator(schema_name: str) -> Draft202012Validator:
@@ -35,7 +50,9 @@ def schema_diagnostics(doc: YamlDocument, schema_name: str, file: str) -> list[D
         for leaf in _leaves(error):
             found.append(_diagnostic(leaf, doc, file))
     for path, line in doc.duplicates:
-        found.append(Diagnostic(file, line, dotted(path), "duplicate key", "each key may appear once"))
+        found.append(
+            Diagnostic(file, line, dotted(path), "duplicate key", "each key may appear once", code="CXP105")
+        )
     return sorted(set(found))
 
 
@@ -57,7 +74,8 @@ def _diagnostic(error: ValidationError, doc: YamlDocument, file: str) -> Diagnos
             path = (*path, extra[0])
     elif error.validator == "not" and isinstance(error.validator_value, dict):
         path = (*path, *error.validator_value.get("required", [])[:1])
-    return Diagnostic(file, doc.line_of(path), dotted(path), message, hint)
+    code = SCHEMA_CODES.get(str(error.validator), "CXP200")
+    return Diagnostic(file, doc.line_of(path), dotted(path), message, hint, code=code)
 
 
 def _schema(error: ValidationError) -> dict[str, Any]:

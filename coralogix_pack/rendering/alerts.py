@@ -29,6 +29,7 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
                     f"rendered alert for {view.id} is not valid JSON: {exc.msg} at line "
                     f"{exc.lineno} of the output",
                     "fix the template",
+                    code="CXP603",
                 )
             ]
         ) from None
@@ -42,6 +43,7 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
                     path,
                     f"rendered alert for {view.id}: {message}",
                     "check the spelling and shape against the bundled alert.json.j2",
+                    code="CXP604",
                 )
                 for path, message in problems
             ]
@@ -58,6 +60,7 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
                     f"the rendered alert for {view.id} has no alertDefProperties.entityLabels with its "
                     "ownership labels",
                     'keep `"entityLabels": {{ alert.labels | json }}`: pack recognises its alerts by them',
+                    code="CXP605",
                 )
             ]
         )

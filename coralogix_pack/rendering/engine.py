@@ -54,6 +54,7 @@ class Templates:
                         "",
                         "templates directory not found",
                         "pass --templates DIR pointing at the Jinja templates",
+                        code="CXP600",
                     )
                 ]
             )
@@ -66,7 +67,16 @@ class Templates:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound:
             raise PackError(
-                [Diagnostic(file, 0, "", "template not found", "copy it from the bundled templates folder")]
+                [
+                    Diagnostic(
+                        file,
+                        0,
+                        "",
+                        "template not found",
+                        "copy it from the bundled templates folder",
+                        code="CXP601",
+                    )
+                ]
             ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise PackError(
@@ -77,6 +87,7 @@ class Templates:
                         "",
                         f"template syntax error: {exc.message}",
                         "fix the template",
+                        code="CXP602",
                     )
                 ]
             ) from None
@@ -90,25 +101,42 @@ class Templates:
                         "",
                         f"template error: {exc}",
                         "the template uses a value the renderer does not provide",
+                        code="CXP606",
                     )
                 ]
             ) from None
         except UnicodeDecodeError:
             raise PackError(
-                [Diagnostic(file, 0, "", "template is not UTF-8 text", "save it as UTF-8")]
+                [Diagnostic(file, 0, "", "template is not UTF-8 text", "save it as UTF-8", code="CXP607")]
             ) from None
         except OSError as exc:
-            raise PackError([Diagnostic(file, 0, "", f"cannot read template: {exc.strerror}", "")]) from None
+            raise PackError(
+                [Diagnostic(file, 0, "", f"cannot read template: {exc.strerror}", "", code="CXP607")]
+            ) from None
         except RecursionError:
             raise PackError(
-                [Diagnostic(file, 0, "", "template recurses without end", "check its includes and macros")]
+                [
+                    Diagnostic(
+                        file,
+                        0,
+                        "",
+                        "template recurses without end",
+                        "check its includes and macros",
+                        code="CXP606",
+                    )
+                ]
             ) from None
         except Exception as exc:  # Python errors raised inside a template expression, e.g. 1/0
             line = _template_line(exc, name)
             raise PackError(
                 [
                     Diagnostic(
-                        file, line, "", f"template error: {type(exc).__name__}: {exc}", "fix the expression"
+                        file,
+                        line,
+                        "",
+                        f"template error: {type(exc).__name__}: {exc}",
+                        "fix the expression",
+                        code="CXP606",
                     )
                 ]
             ) from None

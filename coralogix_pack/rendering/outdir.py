@@ -32,7 +32,7 @@ def sha256_text(text: str) -> str:
 
 
 def _problem(out: Path, message: str, hint: str = _HINT) -> PackError:
-    return PackError([Diagnostic(str(out / MANIFEST), 0, "files", message, hint)])
+    return PackError([Diagnostic(str(out / MANIFEST), 0, "files", message, hint, code="CXP710")])
 
 
 def previous_files(out: Path) -> dict[str, str]:
@@ -63,7 +63,9 @@ def previous_files(out: Path) -> dict[str, str]:
 
 def _check_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise PackError([Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path")])
+        raise PackError(
+            [Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path", code="CXP700")]
+        )
     for sub in SUBFOLDERS:
         folder = out / sub
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -75,6 +77,7 @@ def _check_folder(out: Path) -> None:
                         "",
                         "is a symlink or not a folder; pack writes only into real folders inside --out",
                         "remove it and render again",
+                        code="CXP711",
                     )
                 ]
             )
@@ -110,7 +113,16 @@ def write_rendered(files: dict[str, str], out: Path) -> tuple[list[str], list[st
         write_atomic(out / MANIFEST, files[MANIFEST])
     except OSError as exc:
         raise PackError(
-            [Diagnostic(str(exc.filename or out), 0, "", f"cannot write: {exc.strerror}", "check --out")]
+            [
+                Diagnostic(
+                    str(exc.filename or out),
+                    0,
+                    "",
+                    f"cannot write: {exc.strerror}",
+                    "check --out",
+                    code="CXP701",
+                )
+            ]
         ) from None
     return removed, [p for p in stale if p not in removed]
 
@@ -129,7 +141,16 @@ def check_rendered(files: dict[str, str], out: Path) -> str:
     """A unified diff between ``out`` and a fresh render; empty when current."""
     if not out.is_dir():
         raise PackError(
-            [Diagnostic(str(out), 0, "", "folder not found", "render it first with pack render --out FOLDER")]
+            [
+                Diagnostic(
+                    str(out),
+                    0,
+                    "",
+                    "folder not found",
+                    "render it first with pack render --out FOLDER",
+                    code="CXP702",
+                )
+            ]
         )
     _check_folder(out)
     existing = set(previous_files(out)) | {p for p in files if (out / p).exists()}

@@ -71,9 +71,15 @@ def time_bounds(since: str | None, until: str | None) -> tuple[float | None, flo
             bounds.append(parse_time(text) if text is not None else None)
         except BadTime as exc:
             raise PackError(
-                [Diagnostic(option, 0, "", str(exc), "use RFC 3339, e.g. 2026-11-20T10:00:00Z")]
+                [
+                    Diagnostic(
+                        option, 0, "", str(exc), "use RFC 3339, e.g. 2026-11-20T10:00:00Z", code="CXP802"
+                    )
+                ]
             ) from None
     start, end = bounds
     if start is not None and end is not None and start >= end:
-        raise PackError([Diagnostic("--from", 0, "", f"{since} is not before --to {until}", "swap them")])
+        raise PackError(
+            [Diagnostic("--from", 0, "", f"{since} is not before --to {until}", "swap them", code="CXP802")]
+        )
     return start, end
