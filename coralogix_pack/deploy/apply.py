@@ -11,7 +11,8 @@ from typing import Any
 
 from coralogix_pack.alertdef import canonical_json, normalize_properties
 from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound
-from coralogix_pack.deploy.plan import Action, Plan, entity_labels, is_managed
+from coralogix_pack.deploy.live import LiveAlert, managed_alerts
+from coralogix_pack.deploy.plan import Action, Plan
 from coralogix_pack.errors import CoralogixPackError
 from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 
@@ -62,14 +63,9 @@ def _landed(pack: str, properties: dict[str, Any]) -> Callable[[list[dict[str, A
     labels = properties["entityLabels"]
 
     def find(alerts: list[dict[str, Any]]) -> dict[str, Any] | None:
-        for alert in alerts:
-            live = entity_labels(alert)
-            if (
-                is_managed(alert, pack)
-                and live.get(DETECTION_LABEL) == labels[DETECTION_LABEL]
-                and live.get(HASH_LABEL) == labels[HASH_LABEL]
-            ):
-                return alert
+        for alert in managed_alerts(alerts, pack):
+            if alert.detection == labels[DETECTION_LABEL] and alert.applied_hash == labels[HASH_LABEL]:
+                return alert.raw
         return None
 
     return find
@@ -99,23 +95,21 @@ def _record(
     report(outcome)
 
 
-def copies_to_remove(alerts: list[dict[str, Any]], pack: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def copies_to_remove(alerts: list[dict[str, Any]], pack: str) -> list[tuple[LiveAlert, LiveAlert]]:
     """(copy, kept) for every managed alert that repeats another of the same detection and content.
 
     The oldest is kept; every run that reconciles picks the same one, so two applies that
     reconcile at once never delete each other's survivor.
     """
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for alert in alerts:
-        if is_managed(alert, pack) and isinstance(alert.get("id"), str):
-            detection = str(entity_labels(alert).get(DETECTION_LABEL, ""))
-            content = canonical_json(normalize_properties(alert.get("alertDefProperties") or {}))
-            groups.setdefault((detection, content), []).append(alert)
+    groups: dict[tuple[str, str], list[LiveAlert]] = {}
+    for alert in managed_alerts(alerts, pack):
+        content = canonical_json(normalize_properties(alert.properties))
+        groups.setdefault((alert.detection, content), []).append(alert)
     pairs = []
     for group in groups.values():
-        kept, *copies = sorted(group, key=lambda a: (str(a.get("createdTime", "")), a["id"]))
+        kept, *copies = sorted(group, key=lambda a: a.age)
         pairs += [(copy, kept) for copy in copies]
-    return sorted(pairs, key=lambda p: p[0]["id"])
+    return sorted(pairs, key=lambda p: p[0].id)
 
 
 def reconcile(
@@ -140,21 +134,13 @@ def reconcile(
         else "another apply ran at the same time"
     )
     for copy, kept in copies_to_remove(live, plan.pack):
-        detection = str(entity_labels(copy).get(DETECTION_LABEL, ""))
-        if plan.only is not None and detection not in plan.only:
+        if plan.only is not None and copy.detection not in plan.only:
             continue
-        reason = f"copy of {kept['id']}: {cause}"
-        action = Action(
-            "delete",
-            detection,
-            copy["id"],
-            str(copy["alertDefProperties"].get("name", "")),
-            reason,
-            duplicate=True,
-        )
+        reason = f"copy of {kept.id}: {cause}"
+        action = Action("delete", copy.detection, copy.id, copy.name, reason, duplicate=True)
         result.duplicates_removed += 1
 
-        def delete(alert_id: str = copy["id"]) -> str:
+        def delete(alert_id: str = copy.id) -> str:
             with contextlib.suppress(NotFound):  # another run removed the same copy
                 client.delete_alert(alert_id)
             return alert_id

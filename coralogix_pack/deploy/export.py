@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coralogix_pack.deploy.client import CoralogixClient
-from coralogix_pack.deploy.plan import is_managed
+from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.fsutil import write_atomic
 from coralogix_pack.ownership import DETECTION_LABEL
@@ -44,7 +44,7 @@ def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
         raise PackError(
             [Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path", code="CXP700")]
         )
-    alerts = [redact_json(a) for a in client.list_alerts() if is_managed(a, pack)]
+    alerts = [redact_json(a.raw) for a in managed_alerts(client.list_alerts(), pack)]
     alerts.sort(key=lambda a: (str(_detection(a)), str(a.get("id", ""))))
     written, index, used = [], [], set()
     for alert in alerts:
@@ -67,7 +67,7 @@ def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
 
 
 def _detection(alert: dict[str, Any]) -> Any:
-    return ((alert.get("alertDefProperties") or {}).get("entityLabels") or {}).get(DETECTION_LABEL)
+    return LiveAlert(alert).labels.get(DETECTION_LABEL)
 
 
 def _write(path: Path, text: str) -> None:

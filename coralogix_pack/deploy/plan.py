@@ -14,12 +14,9 @@ from typing import Any
 from coralogix_pack.alertdef import content_hash, normalize_properties, owned_properties
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.deploy.diff import Change, field_changes
+from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.ownership import (
-    DETECTION_LABEL,
     HASH_LABEL,
-    MANAGED_BY_LABEL,
-    MANAGED_BY_VALUE,
-    PACK_LABEL,
 )
 from coralogix_pack.rendering.alerts import render_alert
 from coralogix_pack.rendering.engine import Templates
@@ -112,16 +109,6 @@ def desired_alerts(catalog: Catalog, values: Values, templates: Templates) -> di
     }
 
 
-def is_managed(alert: dict[str, Any], pack: str) -> bool:
-    labels = entity_labels(alert)
-    return labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE and labels.get(PACK_LABEL) == pack
-
-
-def entity_labels(alert: dict[str, Any]) -> dict[str, Any]:
-    labels = (alert.get("alertDefProperties") or {}).get("entityLabels")
-    return labels if isinstance(labels, dict) else {}
-
-
 def make_plan(
     pack: str,
     version: str,
@@ -132,10 +119,10 @@ def make_plan(
     prune: bool = False,
     only: list[str] | None = None,
 ) -> Plan:
-    managed = [a for a in live if is_managed(a, pack)]
-    by_detection: dict[str, list[dict[str, Any]]] = {}
-    for alert in sorted(managed, key=lambda a: (a.get("createdTime", ""), a["id"])):
-        by_detection.setdefault(entity_labels(alert).get(DETECTION_LABEL, ""), []).append(alert)
+    managed = managed_alerts(live, pack)
+    by_detection: dict[str, list[LiveAlert]] = {}
+    for alert in sorted(managed, key=lambda a: a.age):
+        by_detection.setdefault(alert.detection, []).append(alert)
     selected = frozenset(only) if only else None
     plan = Plan(pack, version, target, [], [], [], len(live) - len(managed), selected)
     for detection_id in sorted(set(desired) | set(by_detection)):
@@ -148,12 +135,12 @@ def make_plan(
 
 
 def _plan_detection(
-    plan: Plan, detection_id: str, wanted: dict[str, Any] | None, alerts: list[dict[str, Any]], prune: bool
+    plan: Plan, detection_id: str, wanted: dict[str, Any] | None, alerts: list[LiveAlert], prune: bool
 ) -> None:
     if wanted is None:
         for alert in alerts:
             action = Action(
-                "delete", detection_id, alert["id"], _name(alert), "detection is no longer in the pack"
+                "delete", detection_id, alert.id, alert.name, "detection is no longer in the pack"
             )
             (plan.actions if prune else plan.orphans).append(action)
         return
@@ -168,44 +155,36 @@ def _plan_detection(
             Action(
                 "delete",
                 detection_id,
-                duplicate["id"],
-                _name(duplicate),
-                "duplicate of " + keep["id"],
+                duplicate.id,
+                duplicate.name,
+                "duplicate of " + keep.id,
                 duplicate=True,
             )
         )
     _plan_existing(plan, detection_id, wanted, keep)
 
 
-def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: dict[str, Any]) -> None:
-    live = owned_properties(alert.get("alertDefProperties") or {}, wanted)
-    applied_hash = entity_labels(alert).get(HASH_LABEL)
+def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: LiveAlert) -> None:
+    live = owned_properties(alert.properties, wanted)
     # Drift: the fields the pack owns no longer hash to what was applied. Exact while the pack is
     # unchanged; when it changed, the update rewrites those fields anyway.
-    drifted = applied_hash != content_hash(live)
-    pack_changed = applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
+    drifted = alert.applied_hash != content_hash(live)
+    pack_changed = alert.applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
     changes = field_changes(live, normalize_properties(wanted, drop_hash=True))
     if drifted:
-        plan.drift.append(Drift(detection_id, alert["id"], changes))
+        plan.drift.append(Drift(detection_id, alert.id, changes))
     if not (changes or pack_changed):
-        plan.actions.append(Action("unchanged", detection_id, alert["id"], wanted["name"]))
+        plan.actions.append(Action("unchanged", detection_id, alert.id, wanted["name"]))
         return
     reasons = [
         r for r, on in (("the pack changed", pack_changed), ("edited outside the pack", drifted)) if on
     ]
     plan.actions.append(
-        Action(
-            "update", detection_id, alert["id"], wanted["name"], "; ".join(reasons), changes, drifted, wanted
-        )
+        Action("update", detection_id, alert.id, wanted["name"], "; ".join(reasons), changes, drifted, wanted)
     )
 
 
-def _distance(alert: dict[str, Any], wanted: dict[str, Any]) -> tuple[int, str, str]:
+def _distance(alert: LiveAlert, wanted: dict[str, Any]) -> tuple[int, str, str]:
     """Keep the duplicate closest to the pack, then the oldest."""
-    live = owned_properties(alert.get("alertDefProperties") or {}, wanted)
-    same = live == normalize_properties(wanted, drop_hash=True)
-    return (0 if same else 1, alert.get("createdTime", ""), alert["id"])
-
-
-def _name(alert: dict[str, Any]) -> str:
-    return str((alert.get("alertDefProperties") or {}).get("name", ""))
+    same = owned_properties(alert.properties, wanted) == normalize_properties(wanted, drop_hash=True)
+    return (0 if same else 1, *alert.age)

@@ -1,0 +1,63 @@
+"""A typed view of an alert definition as the account holds it, through the fields pack reads.
+
+Everything from the server is untrusted: the list call has checked that every alert has a text
+``id`` and an object ``alertDefProperties``; any other field may be missing or of another type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coralogix_pack.ownership import (
+    DETECTION_LABEL,
+    HASH_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    PACK_LABEL,
+)
+
+
+@dataclass(frozen=True)
+class LiveAlert:
+    raw: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.raw.get("id", ""))
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        properties = self.raw.get("alertDefProperties")
+        return properties if isinstance(properties, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = self.properties.get("entityLabels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def detection(self) -> str:
+        return str(self.labels.get(DETECTION_LABEL, ""))
+
+    @property
+    def applied_hash(self) -> str | None:
+        value = self.labels.get(HASH_LABEL)
+        return value if isinstance(value, str) else None
+
+    @property
+    def name(self) -> str:
+        return str(self.properties.get("name", ""))
+
+    @property
+    def age(self) -> tuple[str, str]:
+        """Sorts oldest first; the id breaks ties the same way in every run."""
+        return str(self.raw.get("createdTime", "")), self.id
+
+    def managed_by(self, pack: str) -> bool:
+        labels = self.labels
+        return labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE and labels.get(PACK_LABEL) == pack
+
+
+def managed_alerts(alerts: list[dict[str, Any]], pack: str) -> list[LiveAlert]:
+    return [a for a in map(LiveAlert, alerts) if a.managed_by(pack)]
