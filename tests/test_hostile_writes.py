@@ -154,3 +154,24 @@ def test_export_names_are_sanitised(label, safe):
 def test_catalog_snapshot_is_untouched_by_the_suite():
     # the hostile tests work on copies; the shipped catalog must still be exactly 13 .yaml files
     assert sorted(p.suffix for p in CATALOG.iterdir() if p.name != "pack.yaml") == [".yaml"] * 13
+
+
+def test_sigterm_during_a_write_leaves_no_temporary_file(cli, tmp_path, monkeypatch):
+    """SIGTERM arrives while a file is half written: exit 130, the temporary file is gone."""
+    import signal
+
+    out = tmp_path / "o"
+    real_replace = os.replace
+    calls = []
+
+    def replace_then_terminate(src, dst):
+        calls.append(dst)
+        if len(calls) == 5:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler raises inside write_atomic
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_then_terminate)
+    result = cli("render", "--out", out)
+    assert result.code == 130 and "interrupted" in result.err
+    assert [p.name for p in out.rglob("*.tmp")] == []
+    assert not (out / "manifest.json").exists()  # the manifest is written last

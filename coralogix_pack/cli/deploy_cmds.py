@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coralogix_pack.cli.app import app, err
 from coralogix_pack.cli.options import (
     ApiUrlOpt,
     CatalogOpt,
@@ -24,6 +23,7 @@ from coralogix_pack.cli.options import (
     ValuesOpt,
     check_format,
 )
+from coralogix_pack.cli.runner import app, err
 
 if TYPE_CHECKING:
     from coralogix_pack.deploy.apply import Outcome

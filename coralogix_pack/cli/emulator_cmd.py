@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from coralogix_pack.cli.app import app, err
 from coralogix_pack.cli.options import KeyFileOpt
+from coralogix_pack.cli.runner import app, err
 
 
 @app.command()

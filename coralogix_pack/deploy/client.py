@@ -119,6 +119,7 @@ class CoralogixClient:
         alerts: dict[str, dict[str, Any]] = {}
         token: str | None = None
         tokens: set[str] = set()
+        empty_in_a_row = 0
         for page in range(1, MAX_PAGES + 1):
             params = {PAGE_TOKEN_PARAM: token} if token else None
             body = self._idempotent("GET", ALERTS, params=params)
@@ -129,6 +130,9 @@ class CoralogixClient:
             if len(new) < len(items):
                 raise ListError(f"page {page} of the alert list repeats {len(items) - len(new)} alert(s)")
             alerts.update((a["id"], a) for a in new)
+            empty_in_a_row = 0 if items else empty_in_a_row + 1
+            if token and empty_in_a_row >= 2:
+                raise ListError(f"pages {page - 1} and {page} of the alert list are empty but name another")
             if total is not None and len(alerts) > total:
                 raise ListError(
                     f"the alert list returned {len(alerts)} alerts, more than its totalSize {total}"

@@ -14,6 +14,8 @@ from typing import NoReturn
 
 import typer
 
+INTERRUPTED = 130
+
 app = typer.Typer(
     name="pack",
     help="coralogix-pack: Azure VM security detections as code for Coralogix.",
@@ -80,13 +82,15 @@ def _run(argv: list[str] | None) -> int:
     usage_error, click_exception = _click_errors()
     try:
         code = app(args=argv, prog_name="pack", standalone_mode=False)
+        if code == INTERRUPTED:  # typer turns KeyboardInterrupt (and our SIGTERM) into a silent 130
+            err("interrupted")
         return code if isinstance(code, int) else 0
     except usage_error as exc:  # exit 1, not click's 2: 2 means "plan found changes"
         exc.show()  # type: ignore[attr-defined]
         return 1
     except typer.Abort:
         err("interrupted")
-        return 130
+        return INTERRUPTED
     except click_exception as exc:
         exc.show()  # type: ignore[attr-defined]
         return 1
@@ -98,7 +102,7 @@ def _run(argv: list[str] | None) -> int:
         return 1
     except KeyboardInterrupt:
         err("interrupted")
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:  # output piped into `head` that stopped reading
         _silence_stdout()
         return 1
