@@ -53,6 +53,12 @@ tests:
       time: '2026-11-20T09:00:07Z'
       operationName: MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE
       resultType: Success
+  - name: delete completed (mixed case)
+    expect: match
+    record:
+      time: '2026-11-20T09:00:08Z'
+      operationName: Microsoft.Compute/virtualMachines/delete
+      resultType: Succeeded
   - name: delete started
     expect: no_match
     record:

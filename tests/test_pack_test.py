@@ -36,23 +36,20 @@ def test_text_output_is_a_table(cli):
     )
 
 
-def test_broken_query_fails_with_the_deciding_clause(cli, catalog_copy):
-    path = catalog_copy / "vm-deleted.yaml"
+def test_broken_query_fails_with_the_deciding_clause(cli, inline_catalog):
+    path = inline_catalog / "demo-vm-deleted.yaml"
     path.write_text(
         path.read_text().replace("resultType:(Success OR Succeeded)", "resultType:(Accept OR Started)")
     )
-    result = cli("test", "--catalog", catalog_copy)
+    result = cli("test", "--catalog", inline_catalog)
     assert result.code == 1
-    assert (
-        "vm-deleted / VM delete completed (upper-case export) (case-insensitive): "
-        "expected match, got no match" in result.out
-    )
+    assert "demo-vm-deleted / delete completed (case-insensitive): expected match, got no match" in result.out
     assert "decided by: resultType:(Accept OR Started)" in result.out
     assert '"operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE"' in result.out
 
 
-def test_case_fragile_query_fails_in_case_sensitive_mode(cli, catalog_copy):
-    path = catalog_copy / "vm-deleted.yaml"
+def test_case_fragile_query_fails_in_case_sensitive_mode(cli, inline_catalog):
+    path = inline_catalog / "demo-vm-deleted.yaml"
     text = path.read_text()
     for variant in (
         '\n      OR "Microsoft.Compute/virtualMachines/delete"',
@@ -61,33 +58,33 @@ def test_case_fragile_query_fails_in_case_sensitive_mode(cli, catalog_copy):
         assert variant in text
         text = text.replace(variant, "")
     path.write_text(text)
-    assert cli("validate", "--catalog", catalog_copy).code == 0  # still lint-clean: upper case is there
-    result = cli("test", "vm-deleted", "--catalog", catalog_copy, "--format", "json")
+    assert cli("validate", "--catalog", inline_catalog).code == 0  # still lint-clean: upper case is there
+    result = cli("test", "demo-vm-deleted", "--catalog", inline_catalog, "--format", "json")
     assert result.code == 1
     (report,) = json.loads(result.out)["detections"]
     assert {f["mode"] for f in report["failures"]} == {"case-sensitive"}
-    assert [f["name"] for f in report["failures"]] == ["VM delete completed (mixed case)"]
+    assert [f["name"] for f in report["failures"]] == ["delete completed (mixed case)"]
 
 
-def test_threshold_scenarios_are_checked(cli, catalog_copy):
-    path = catalog_copy / "bulk-disk-deletion.yaml"
-    path.write_text(path.read_text().replace("  count: 10\n", "  count: 9\n", 1))
-    result = cli("test", "bulk-disk-deletion", "--catalog", catalog_copy)
+def test_threshold_scenarios_are_checked(cli, inline_catalog):
+    path = inline_catalog / "demo-bulk-disk-deletion.yaml"
+    path.write_text(path.read_text().replace("  count: 3\n", "  count: 2\n", 1))
+    result = cli("test", "demo-bulk-disk-deletion", "--catalog", inline_catalog)
     assert result.code == 1
     assert (
-        "exactly 10 disk deletes do not fire (case-insensitive): expected 0 alert(s), got 1 alert(s)"
+        "three deletions are not more than three (case-insensitive): expected 0 alert(s), got 1 alert(s)"
         in result.out
     )
 
 
-def test_coverage_gate(cli, catalog_copy):
-    path = catalog_copy / "vm-turned-off.yaml"
+def test_coverage_gate(cli, inline_catalog):
+    path = inline_catalog / "demo-vm-deleted.yaml"
     raw = yaml.safe_load(path.read_text())
     raw["tests"]["cases"] = [c for c in raw["tests"]["cases"] if c["expect"] == "match"]
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    result = cli("test", "--catalog", catalog_copy)
+    result = cli("test", "--catalog", inline_catalog)
     assert result.code == 1
-    assert "vm-turned-off: no test record that must not match" in result.out
+    assert "demo-vm-deleted: no test record that must not match" in result.out
 
 
 def test_unknown_id(cli):
