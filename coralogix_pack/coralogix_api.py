@@ -14,6 +14,9 @@ ALERTS = "/alerts/alerts/v3"
 PAGE_TOKEN_PARAM = "pagination.pageToken"
 PAGE_SIZE_PARAM = "pagination.pageSize"
 MAX_PAGE_SIZE = 1000
+# DataPrime direct queries (query API notes): same host as the alerts API, 30 queries/minute/team.
+QUERY_PATH = "/api/v1/dataprime/query"
+QUERIES_PER_MINUTE = 30
 
 # Regions as the Terraform provider accepts them (CORALOGIX_ENV), with its aliases.
 REGIONS = ("EU1", "EU2", "US1", "US2", "US3", "AP1", "AP2", "AP3")

@@ -235,9 +235,7 @@ class CoralogixClient:
         status = response.status_code
         message = self._server_message(response)
         if status in (RETRY_STATUSES_FOR_READS if method == "GET" else RETRY_STATUSES):
-            raise Transient(
-                f"{method} {url}: HTTP {status} {message}".strip(), status, _retry_after(response)
-            )
+            raise Transient(f"{method} {url}: HTTP {status} {message}".strip(), status, retry_after(response))
         if status in (401, 403):
             raise ApiError(
                 f"{method} {url}: HTTP {status}, authentication or permission denied ({PERMISSIONS_HINT})",
@@ -276,7 +274,7 @@ class CoralogixClient:
         return self.target.redact(text)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None

@@ -48,7 +48,7 @@ def base_url_for(region: str | None, api_url: str | None, domain: str | None = N
     """The API base URL: --api-url, else --region or --domain, else the environment the Terraform
     provider reads (CORALOGIX_ENV or CORALOGIX_DOMAIN, never both), else CORALOGIX_REGION."""
     if api_url:
-        return _checked_url(api_url.rstrip("/"))
+        return checked_url(api_url.rstrip("/"))
     if region and domain:
         raise TargetError("--region and --domain both given", "pass one of them")
     if region:
@@ -94,7 +94,7 @@ def _domain_url(domain: str, source: str) -> str:
     return f"https://{host}{API_PATH}"
 
 
-def _checked_url(url: str) -> str:
+def checked_url(url: str) -> str:
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - parsing it is the check

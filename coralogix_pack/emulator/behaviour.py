@@ -12,13 +12,14 @@ import random
 from collections import deque
 from dataclasses import dataclass, field, fields
 
-FAULT_KINDS = ("429", "500", "503", "drop", "slow", "lost")
+FAULT_KINDS = ("429", "500", "503", "drop", "slow", "lost")  # "midstream" (queries only) is scripted
 
 
 @dataclass
 class Fault:
     kind: str  # one of FAULT_KINDS
     method: str | None = None  # only requests with this method; None = any
+    path: str | None = None  # only requests whose path starts with this; None = any
     retry_after: float = 0.0
     delay: float = 2.0
 
@@ -31,9 +32,9 @@ class FaultPlan:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     slow_delay: float = 2.0
 
-    def next(self, method: str) -> Fault | None:
+    def next(self, method: str, path: str = "") -> Fault | None:
         for index, fault in enumerate(self.scripted):
-            if fault.method in (None, method):
+            if fault.method in (None, method) and (fault.path is None or path.startswith(fault.path)):
                 del self.scripted[index]
                 return fault
         if self.rate and self.rng.random() < self.rate:

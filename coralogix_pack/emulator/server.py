@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from coralogix_pack.coralogix_api import ALERTS, API_PATH
+from coralogix_pack.coralogix_api import ALERTS, API_PATH, QUERY_PATH
 from coralogix_pack.emulator.alert_spec import BadRequest, validate_properties
 from coralogix_pack.emulator.behaviour import Behaviour, FaultPlan
+from coralogix_pack.emulator.logs import CompileError, LogStore, answer_query
 from coralogix_pack.emulator.store import AlertStore
 from coralogix_pack.loopback import is_loopback
 
@@ -49,6 +50,7 @@ class Emulator:
         page_size: int = 50,
         faults: FaultPlan | None = None,
         behaviour: Behaviour | None = None,
+        logs: LogStore | None = None,
     ):
         if not is_loopback(host):
             raise NotLoopback(f"the emulator only binds loopback addresses, not {host!r}")
@@ -56,6 +58,7 @@ class Emulator:
         self.faults = faults or FaultPlan()
         self.behaviour = behaviour or Behaviour()
         self.store = AlertStore(self.behaviour, page_size)
+        self.logs = logs or LogStore()
         self.requests: list[Recorded] = []
         self.lock = self.store.lock
         self.server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -126,7 +129,7 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 return self._reply(record, 400, {"code": 400, "message": f"Bad Request: {exc}"})
             with emulator.lock:
                 emulator.requests.append(record)
-            fault = emulator.faults.next(method)
+            fault = emulator.faults.next(method, url.path)
             if fault and fault.kind == "drop":
                 return self._drop()
             if fault and fault.kind in ("429", "500", "503"):
@@ -136,10 +139,27 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 )
             if fault and fault.kind == "slow":
                 time.sleep(fault.delay)
+            if url.path == QUERY_PATH and method == "POST":
+                return self._query(record, midstream_error=bool(fault and fault.kind == "midstream"))
             status, body = self._route(method, url.path, record)
             if fault and fault.kind == "lost":
                 return self._drop()  # the change happened; the answer never arrives
             self._reply(record, status, body)
+
+        def _query(self, record: Recorded, midstream_error: bool) -> None:
+            if self.headers.get("Authorization") != f"Bearer {emulator.api_key}":
+                return self._reply(record, 401, {"code": 401, "message": "Unauthorized"})
+            try:
+                lines = answer_query(emulator.logs, record.body, midstream_error)
+            except (CompileError, BadRequest) as exc:
+                return self._reply(record, 400, {"code": 400, "message": f"Compilation errors: {exc}"})
+            record.status = 200
+            data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _read_body(self) -> bytes:
             raw_length = self.headers.get("Content-Length") or "0"

@@ -28,6 +28,7 @@ class AlertView:
     webhooks: tuple[Webhook, ...]
     incidents: Cadence
     detection: Detection
+    field_prefix: str = ""
 
 
 def alert_view(
@@ -60,6 +61,7 @@ def alert_view(
         webhooks=tuple(_explicit(w, cadence) for w in values.webhooks),
         incidents=cadence,
         detection=detection,
+        field_prefix=values.field_prefix,
     )
 
 

@@ -1,0 +1,202 @@
+"""`pack preview`: how many alerts each enabled detection would have raised, from the account's logs.
+
+Coralogix's engine does the scanning; only aggregates come back. Immediate detections count
+matches per day. Threshold detections count matches per window on the UTC-aligned grid and on
+the grid shifted by half a window, and merge the windows over the threshold from both into
+bursts: one burst, one alert. That is an estimate (the real-time engine's window alignment is not
+documented): a burst spread over more than half a window can be split by both grids and missed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from coralogix_pack.catalog.model import WINDOW_SECONDS
+from coralogix_pack.query import dataprime
+from coralogix_pack.query.client import QueryClient, QueryFailed, QueryResult
+from coralogix_pack.query.windows import DAY, bucket_start, chunk_step, merged, tiles
+from coralogix_pack.rendering.view import AlertView
+from coralogix_pack.testing.timeutil import format_time
+
+IDENTITY_FIELDS = ("identity.claims.name", "caller", "identity.claims.appid")
+RESOURCE_FIELDS = ("resourceId",)
+TOP = 5
+
+
+@dataclass
+class Top:
+    value: Any
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count}
+
+
+@dataclass
+class DetectionPreview:
+    id: str
+    kind: str
+    matches: int = 0
+    alerts: int = 0
+    per_day: dict[str, dict[str, int]] = field(default_factory=dict)
+    lower_bound: bool = False
+    top_identities: list[Top] = field(default_factory=list)
+    top_resources: list[Top] = field(default_factory=list)
+    grids: dict[str, int] = field(default_factory=dict)  # threshold: windows over N per grid
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "ok": not self.error,
+            "error": self.error,
+            "matches": self.matches,
+            "alerts": self.alerts,
+            "at_least": self.lower_bound,
+            "estimate": self.kind == "threshold",
+            "per_day": self.per_day,
+            "windows_over_threshold": self.grids,
+            "top_identities": [t.as_dict() for t in self.top_identities],
+            "top_resources": [t.as_dict() for t in self.top_resources],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class PreviewReport:
+    start: float
+    end: float
+    tier: str
+    detections: list[DetectionPreview]
+    queries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(not d.error for d in self.detections)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": "1",
+            "from": format_time(self.start),
+            "to": format_time(self.end),
+            "tier": self.tier,
+            "queries": self.queries,
+            "ok": self.ok,
+            "detections": [d.as_dict() for d in self.detections],
+        }
+
+
+def _day(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
+
+
+class Previewer:
+    def __init__(
+        self, client: QueryClient, start: float, end: float, progress: Callable[[str], None] | None = None
+    ):
+        self.client = client
+        self.start, self.end = start, end
+        self.progress = progress or (lambda text: None)
+
+    def detection(self, view: AlertView) -> DetectionPreview:
+        result = DetectionPreview(view.id, view.kind)
+        filters = dataprime.label_filter(view.application_names, view.subsystem_names, view.severities)
+        stages = dataprime.base(filters, view.query)
+        try:
+            self._daily(stages, result)
+            if result.matches and view.threshold is not None:
+                self._threshold(stages, view.threshold.count, WINDOW_SECONDS[view.threshold.window], result)
+            elif view.threshold is None:
+                result.alerts = result.matches
+                for day in result.per_day.values():
+                    day["alerts"] = day["matches"]
+            if result.matches:
+                result.top_identities = self._top(stages, IDENTITY_FIELDS, "identity", view, result)
+                result.top_resources = self._top(stages, RESOURCE_FIELDS, "resource", view, result)
+        except QueryFailed as exc:
+            result.error = str(exc)
+        return result
+
+    def _run(self, query: str, start: float, end: float, result: DetectionPreview) -> QueryResult:
+        self.progress(f"{result.id}: {format_time(start)} .. {format_time(end)}")
+        answer = self.client.run(query, format_time(start), format_time(end))
+        result.lower_bound |= answer.lower_bound
+        result.warnings += answer.warnings
+        return answer
+
+    def _daily(self, stages: list[str], result: DetectionPreview) -> None:
+        query = dataprime.per_bucket(stages, DAY)
+        for start, end in tiles(self.start, self.end, chunk_step(DAY, 900 * DAY)):
+            for row in self._run(query, start, end, result).rows:
+                day, hits = _bucket(row.data)
+                entry = result.per_day.setdefault(_day(day), {"matches": 0, "alerts": 0})
+                entry["matches"] += hits
+                result.matches += hits
+
+    def _threshold(self, stages: list[str], over: int, window: float, result: DetectionPreview) -> None:
+        found: list[tuple[float, float]] = []
+        for name, offset in (("aligned", 0.0), ("half-window offset", window / 2)):
+            query = dataprime.per_bucket(stages, window, offset_seconds=offset, over=over)
+            # the shifted grid's buckets start half a window before each aligned boundary
+            windows = []
+            for start, end in tiles(self.start, self.end, chunk_step(window), -offset):
+                for row in self._run(query, start, end, result).rows:
+                    bucket, hits = _bucket(row.data)
+                    if hits > over:
+                        windows.append((bucket - offset, bucket - offset + window))
+            result.grids[name] = len(windows)
+            found += windows
+        bursts = merged(found)
+        result.alerts = len(bursts)
+        for start, _ in bursts:
+            result.per_day.setdefault(_day(start), {"matches": 0, "alerts": 0})["alerts"] += 1
+
+    def _top(
+        self, stages: list[str], fields: tuple[str, ...], name: str, view: AlertView, result: DetectionPreview
+    ) -> list[Top]:
+        prefix = view.field_prefix + "." if view.field_prefix else ""
+        query = dataprime.top(stages, [prefix + f for f in fields], name, TOP)
+        counts: Counter[Any] = Counter()
+        for start, end in tiles(self.start, self.end, chunk_step(DAY, 900 * DAY)):
+            for row in self._run(query, start, end, result).rows:
+                data = row.data if isinstance(row.data, dict) else {}
+                counts[_hashable(data.get(name))] += _int(data.get("hits"))
+        return [Top(value, count) for value, count in counts.most_common(TOP)]
+
+
+def _bucket(data: Any) -> tuple[float, int]:
+    if not isinstance(data, dict):
+        raise QueryFailed("an aggregation row has no columns")
+    try:
+        return bucket_start(data.get("bucket")), _int(data.get("hits"))
+    except ValueError as exc:
+        raise QueryFailed(f"an aggregation row has an unreadable bucket: {exc}") from None
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise QueryFailed(f"an aggregation row has a count that is not a number: {value!r}") from None
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
+
+
+def preview(
+    client: QueryClient,
+    views: list[AlertView],
+    start: float,
+    end: float,
+    progress: Callable[[str], None] | None = None,
+) -> PreviewReport:
+    previewer = Previewer(client, start, end, progress)
+    detections = [previewer.detection(v) for v in views if v.enabled]
+    return PreviewReport(start, end, client.tier, detections, client.sent)
