@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from coralogix_pack.deploy.apply import ApplyResult, Outcome
     from coralogix_pack.deploy.client import CoralogixClient
     from coralogix_pack.deploy.plan import Plan
+    from coralogix_pack.query.client import QueryClient
+    from coralogix_pack.query.doctor import DoctorReport
+    from coralogix_pack.query.preview import PreviewReport
     from coralogix_pack.testing.backtest import BacktestResult
     from coralogix_pack.testing.cases import DetectionReport
 
@@ -204,3 +207,48 @@ def export(pack: LoadedPack | Catalog, client: CoralogixClient, out: PathLike) -
 
     catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
     return export_managed(client, catalog.pack.name, Path(out))
+
+
+def connect_queries(
+    client: CoralogixClient,
+    *,
+    query_url: str | None = None,
+    tier: str = "archive",
+    interval: float | None = None,
+    timeout: float = 120.0,
+) -> QueryClient:
+    """A DataPrime query client on the same account (host from the alerts client unless
+    ``query_url``), paced to Coralogix's 30 queries a minute unless ``interval`` says otherwise."""
+    from coralogix_pack.coralogix_api import QUERIES_PER_MINUTE
+    from coralogix_pack.query.client import QueryClient
+
+    pace = 60.0 / QUERIES_PER_MINUTE if interval is None else interval
+    tiers = {"archive": "TIER_ARCHIVE", "frequent": "TIER_FREQUENT_SEARCH"}
+    return QueryClient(client.target, query_url=query_url, tier=tiers[tier], interval=pace, timeout=timeout)
+
+
+def doctor(
+    pack: LoadedPack, client: CoralogixClient, queries: QueryClient, start: float, end: float
+) -> DoctorReport:
+    """Check the key, the records, where their fields live and the deployed alerts."""
+    from coralogix_pack.query.doctor import Doctor
+
+    return Doctor(pack.values, client, queries, lambda: plan(pack, client), start, end).run()
+
+
+def preview(
+    pack: LoadedPack,
+    queries: QueryClient,
+    start: float,
+    end: float,
+    *,
+    only: Iterable[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> PreviewReport:
+    """How many alerts each enabled detection would have raised between ``start`` and ``end``."""
+    from coralogix_pack.query.preview import preview as run
+    from coralogix_pack.rendering.pipeline import views_for
+
+    chosen = set(select(pack.catalog, only, "--only"))
+    views = [v for v in views_for(pack.catalog, pack.values, pack.templates) if not chosen or v.id in chosen]
+    return run(queries, views, start, end, progress)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # rich is imported only when something is printed as text
     from rich.table import Table
 
     from coralogix_pack.deploy.plan import Plan
+    from coralogix_pack.query.preview import PreviewReport
     from coralogix_pack.testing.backtest import BacktestResult
     from coralogix_pack.testing.cases import DetectionReport
 
@@ -112,3 +113,26 @@ def print_plan(plan: Plan, out: Console) -> None:
         )
     else:
         out.print(f"No changes. {summary['unchanged']} managed alert(s) match the pack.")
+
+
+def print_preview(report: PreviewReport, out: Console) -> None:
+    table = _table(f"pack preview {report.as_dict()['from']} .. {report.as_dict()['to']} ({report.tier})")
+    for column in ("detection", "matches", "alerts", "busiest day", "top identity", "top resource"):
+        table.add_column(column)
+    for d in report.detections:
+        if d.error:
+            table.add_row(d.id, "-", "FAILED", "-", "-", "-")
+            continue
+        at_least = "at least " if d.lower_bound else ""
+        alerts = f"{at_least}{d.alerts}" + (" (estimate)" if d.kind == "threshold" else "")
+        busiest = max(d.per_day.items(), key=lambda item: item[1]["alerts"], default=None)
+        day = f"{busiest[0]}: {busiest[1]['alerts']}" if busiest and busiest[1]["alerts"] else "-"
+        identity = f"{d.top_identities[0].value} ({d.top_identities[0].count})" if d.top_identities else "-"
+        resource = f"{d.top_resources[0].value} ({d.top_resources[0].count})" if d.top_resources else "-"
+        table.add_row(d.id, f"{at_least}{d.matches}", alerts, day, identity, resource)
+    out.print(table)
+    out.print(
+        "Threshold counts are estimates from UTC-aligned and half-window-shifted windows; "
+        f"{report.queries} queries.",
+        markup=False,
+    )

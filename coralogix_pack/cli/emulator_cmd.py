@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,21 +27,36 @@ def emulator(
             "--behaviour", metavar="NAME", help="Backend behaviour to emulate; repeat (see README)."
         ),
     ] = None,
+    logs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--logs", metavar="FILE", help="Activity Log files (backtest formats) served by the query API."
+        ),
+    ] = None,
+    logs_prefix: Annotated[
+        str, typer.Option("--logs-prefix", metavar="PATH", help="Nest each record under this key, e.g. body.")
+    ] = "",
+    logs_application: Annotated[str, typer.Option("--logs-application", metavar="NAME")] = "azure",
+    logs_subsystem: Annotated[str, typer.Option("--logs-subsystem", metavar="NAME")] = "activity-log",
 ) -> None:
     """Run a local emulator of the alert-definitions API (for demos and tests)."""
     import random
 
     from coralogix_pack.deploy.target import read_api_key
     from coralogix_pack.emulator import Behaviour, Emulator, FaultPlan
+    from coralogix_pack.emulator.logs import LogStore
 
     if not 0 <= port <= 65535 or page_size < 1 or not 0.0 <= fault_rate <= 1.0:
         err("error: --port must be 0-65535, --page-size at least 1, --fault-rate between 0 and 1")
         raise typer.Exit(1)
     key = read_api_key(api_key_file)
+    store = LogStore.from_files(logs or [], logs_application, logs_subsystem, logs_prefix)
     try:
         behaviour = Behaviour.from_names(list(behaviours or []))
         faults = FaultPlan(rate=fault_rate, rng=random.Random(seed))
-        server = Emulator(key, host=host, port=port, page_size=page_size, faults=faults, behaviour=behaviour)
+        server = Emulator(
+            key, host=host, port=port, page_size=page_size, faults=faults, behaviour=behaviour, logs=store
+        )
     except ValueError as exc:
         err(f"error: {exc}")
         raise typer.Exit(1) from None
@@ -48,7 +64,8 @@ def emulator(
         err(f"error: cannot listen on {host}:{port}: {exc.strerror} (pick another --port, or 0 for any)")
         raise typer.Exit(1) from None
     print(
-        f"emulating the alert-definitions API at {server.base_url} (use it with --api-url); Ctrl+C stops it",
+        f"emulating the alert-definitions API at {server.base_url} (use it with --api-url) and the query "
+        f"API over {len(store.logs)} logs; Ctrl+C stops it",
         flush=True,
     )
     try:

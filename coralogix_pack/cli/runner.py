@@ -60,7 +60,13 @@ def run(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
 
 
-COMMAND_MODULES = ("catalog_cmds", "offline_cmds", "deploy_cmds", "emulator_cmd")  # the order of --help
+COMMAND_MODULES = (
+    "catalog_cmds",
+    "offline_cmds",
+    "account_cmds",
+    "deploy_cmds",
+    "emulator_cmd",
+)  # the order of --help
 
 
 def _register_commands() -> None:

@@ -1,0 +1,208 @@
+"""`pack doctor`: does the account hold what the alerts need, where the queries look for it?
+
+Each check gives a verdict, what it saw and how to fix it. The important one is where
+``operationName`` lives: shippers differ (the classic Event Hub function writes it at the top of
+the user data, OpenTelemetry-based ingestion may nest it), and a wrong ``field_prefix`` deploys
+13 green alerts that never fire.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from coralogix_pack.deploy.client import ApiError, CoralogixClient
+from coralogix_pack.deploy.plan import Plan
+from coralogix_pack.query import dataprime
+from coralogix_pack.query.client import QUERY_PERMISSIONS_HINT, QueryClient, QueryFailed
+from coralogix_pack.testing.timeutil import format_time
+from coralogix_pack.values import Values
+
+SAMPLE_ROWS = 50
+KEY_FIELD = "operationName"
+MAX_DEPTH = 4
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # ok | warn | fail
+    message: str
+    hint: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "message": self.message,
+            "hint": self.hint,
+            **self.details,
+        }
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check]
+    recommended: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": "1",
+            "ok": self.ok,
+            "checks": [c.as_dict() for c in self.checks],
+            "recommended_values": self.recommended,
+        }
+
+
+def field_paths(data: Any, key: str = KEY_FIELD) -> Iterator[str]:
+    """Dotted prefixes under which ``key`` holds text ("" for the top level)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, prefix, depth = stack.pop()
+        if not isinstance(value, dict) or depth > MAX_DEPTH:
+            continue
+        if isinstance(value.get(key), str):
+            yield prefix
+        for name, child in value.items():
+            if isinstance(child, dict) and name != key:
+                stack.append((child, f"{prefix}.{name}" if prefix else str(name), depth + 1))
+
+
+def _case(values: list[str]) -> str:
+    letters = ["".join(c for c in v if c.isalpha()) for v in values]
+    if all(t.isupper() for t in letters if t):
+        return "upper"
+    if all(t.islower() for t in letters if t):
+        return "lower"
+    return "mixed"
+
+
+def _value_at(data: Any, prefix: str, key: str) -> Any:
+    for part in [p for p in prefix.split(".") if p]:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+class Doctor:
+    def __init__(
+        self,
+        values: Values,
+        alerts: CoralogixClient,
+        queries: QueryClient,
+        make_plan: Callable[[], Plan],
+        start: float,
+        end: float,
+    ):
+        self.values, self.alerts, self.queries, self.make_plan = values, alerts, queries, make_plan
+        self.start, self.end = format_time(start), format_time(end)
+        self.checks: list[Check] = []
+        self.recommended: dict[str, Any] = {}
+
+    def run(self) -> DoctorReport:
+        self._alerts_api()
+        if self._query_api():
+            sample = self._records()
+            if sample:
+                prefix = self._prefix(sample)
+                if prefix is not None:
+                    self._value_case(sample, prefix)
+        self._managed()
+        return DoctorReport(self.checks, self.recommended)
+
+    def _add(self, name: str, status: str, message: str, hint: str = "", **details: Any) -> None:
+        self.checks.append(Check(name, status, message, hint, details))
+
+    def _alerts_api(self) -> None:
+        try:
+            listed = self.alerts.list_alerts()
+        except ApiError as exc:
+            self._add("alerts api", "fail", str(exc), "use a key with the Alerts preset for plan and apply")
+            return
+        self._add("alerts api", "ok", f"the key lists alert definitions ({len(listed)} in the account)")
+
+    def _query_api(self) -> bool:
+        try:
+            self.queries.run(dataprime.sample(["source logs"], 1), self.start, self.end, limit=1)
+        except QueryFailed as exc:
+            self._add("query api", "fail", str(exc), QUERY_PERMISSIONS_HINT)
+            return False
+        self._add("query api", "ok", f"the key runs DataPrime queries ({self.queries.tier})")
+        return True
+
+    def _records(self) -> list[Any]:
+        values = self.values
+        filters = dataprime.label_filter(values.application_names, values.subsystem_names, values.severities)
+        stages = dataprime.base(filters, None)
+        where = "logs matching the configured label filters" if filters else "logs"
+        try:
+            total = self.queries.run(dataprime.count(stages), self.start, self.end).rows
+            hits = int((total[0].data or {}).get("hits", 0)) if total else 0
+            activity = dataprime.base(filters, "MICROSOFT OR Microsoft OR microsoft")
+            rows = self.queries.run(
+                dataprime.sample(activity, SAMPLE_ROWS), self.start, self.end, SAMPLE_ROWS
+            ).rows
+        except QueryFailed as exc:
+            self._add("activity log records", "fail", str(exc))
+            return []
+        sample = [r.data for r in rows if any(True for _ in field_paths(r.data))]
+        if not hits or not sample:
+            hint = "check label_filters in the values file (application and subsystem names of the shipper)"
+            message = f"{hits} {where} from {self.start} to {self.end}; none is an Azure Activity Log record"
+            self._add(
+                "activity log records", "fail", message, hint, logs=hits, activity_log_sample=len(sample)
+            )
+            return []
+        message = f"{hits} {where} in the window; {len(sample)} Activity Log records sampled"
+        self._add("activity log records", "ok", message, logs=hits, activity_log_sample=len(sample))
+        return sample
+
+    def _prefix(self, sample: list[Any]) -> str | None:
+        found = Counter(p for record in sample for p in set(field_paths(record)))
+        prefix, _ = found.most_common(1)[0]
+        configured = self.values.field_prefix
+        shown = f"under {prefix!r}" if prefix else "at the top of the user data"
+        if prefix == configured:
+            self._add("field prefix", "ok", f"{KEY_FIELD} is {shown}, as configured", found=prefix)
+            return prefix
+        self.recommended["field_prefix"] = prefix
+        hint = f"set field_prefix: {prefix}" if prefix else "remove field_prefix"
+        self._add(
+            "field prefix",
+            "fail",
+            f"{KEY_FIELD} is {shown}, but field_prefix is {configured!r}: the alerts would never match",
+            f"{hint} in the values file (see the recommended snippet)",
+            found=prefix,
+            configured=configured,
+        )
+        return prefix
+
+    def _value_case(self, sample: list[Any], prefix: str) -> None:
+        details = {}
+        for name in (KEY_FIELD, "resourceId"):
+            values = [v for r in sample if isinstance(v := _value_at(r, prefix, name), str)]
+            details[name] = _case(values) if values else "absent"
+        message = ", ".join(f"{k} values are {v} case" for k, v in details.items())
+        self._add("value case", "ok", message + " (the catalog's queries match every case)", **details)
+
+    def _managed(self) -> None:
+        try:
+            plan = self.make_plan()
+        except ApiError as exc:
+            self._add("managed alerts", "fail", str(exc))
+            return
+        managed = plan.count("unchanged") + plan.count("update")
+        if not managed:
+            self._add("managed alerts", "warn", "no alert of this pack is deployed yet", "run pack apply")
+            return
+        status = "warn" if plan.drift else "ok"
+        hint = "pack plan shows the edits; pack apply reverts them" if plan.drift else ""
+        drifted, changes = len(plan.drift), len(plan.changes)
+        message = f"{managed} managed alerts, {drifted} edited outside the pack, {changes} to change"
+        self._add("managed alerts", status, message, hint, managed=managed, drifted=len(plan.drift))
