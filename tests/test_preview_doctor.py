@@ -171,3 +171,14 @@ def test_doctor_reports_an_empty_account_and_a_wrong_key(cli, monkeypatch):
         result = _cli(cli, server, "doctor", *WINDOW, "--format", "json")
         checks = {c["name"]: c["status"] for c in json.loads(result.out)["checks"]}
         assert result.code == 1 and checks["alerts api"] == "fail" and checks["query api"] == "fail"
+
+
+def test_json_outputs_follow_their_shipped_schemas(cli, account):
+    from jsonschema import Draft202012Validator
+
+    from coralogix_pack.resources import SCHEMA_DIR
+
+    for command, schema in (("preview", "preview.schema.json"), ("doctor", "doctor.schema.json")):
+        result = _cli(cli, account, command, *WINDOW, "--format", "json")
+        validator = Draft202012Validator(json.loads((SCHEMA_DIR / schema).read_text()))
+        assert list(validator.iter_errors(json.loads(result.out))) == [], command
