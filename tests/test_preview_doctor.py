@@ -146,6 +146,7 @@ def test_doctor_finds_a_nested_prefix_and_the_fix_works(cli, account, tmp_path):
     assert report["recommended_values"] == {"field_prefix": "body"}
     text = _cli(cli, account, "doctor", *WINDOW)
     assert "FAIL  field prefix" in text.out and "field_prefix: body" in text.out
+    assert KEY not in text.text and KEY not in result.text
     values = tmp_path / "values.yaml"
     values.write_text("field_prefix: body\n")
     fixed = _cli(cli, account, "doctor", *WINDOW, "--values", values, "--format", "json")
