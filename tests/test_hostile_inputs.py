@@ -181,6 +181,7 @@ def test_cut_first_line_streams_the_rest(cli, tmp_path):
     assert report["records"] == 3 and report["skipped"] == 1 and f"{path}:1: skipped" in result.err
 
 
+@pytest.mark.slow
 def test_stdin_and_named_pipes_are_read(tmp_path):
     data = (json.dumps(RECORD) + "\n").encode()
     command = [sys.executable, "-m", "coralogix_pack", "backtest", "--format", "json"]

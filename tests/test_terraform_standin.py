@@ -127,20 +127,36 @@ def test_standin_catches_broken_modules(tf_env, module, old, new, command, messa
     assert message in " ".join((result.stdout + result.stderr).split()), result.stdout + result.stderr
 
 
+SLOW = pytest.mark.slow  # one Terraform plan each: two run by default, the rest with the slow tests
+
+
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
         ({"detections": {"vm-deletd": {"enabled": False}}}, "Unknown detection id"),
         ({"detections": {"bulk-vm-deletion": {"threshold": {"window": "7m"}}}}, "Threshold window must be"),
-        ({"detections": {"bulk-vm-deletion": {"threshold": {"count": 2.5}}}}, "whole number from 0"),
-        ({"detections": {"bulk-vm-deletion": {"threshold": {"count": -1}}}}, "whole number from 0"),
-        ({"notifications": {"webhooks": [{"integration_id": 1.5}]}}, "integration_id must be a whole"),
-        (
+        pytest.param(
+            {"detections": {"bulk-vm-deletion": {"threshold": {"count": 2.5}}}},
+            "whole number from 0",
+            marks=SLOW,
+        ),
+        pytest.param(
+            {"detections": {"bulk-vm-deletion": {"threshold": {"count": -1}}}},
+            "whole number from 0",
+            marks=SLOW,
+        ),
+        pytest.param(
+            {"notifications": {"webhooks": [{"integration_id": 1.5}]}},
+            "integration_id must be a whole",
+            marks=SLOW,
+        ),
+        pytest.param(
             {"notifications": {"webhooks": [{"integration_id": 1, "retrigger_minutes": 0}]}},
             "retrigger_minutes",
+            marks=SLOW,
         ),
-        ({"incidents": {"retrigger_minutes": 20000}}, "incidents.retrigger_minutes"),
-        ({"name_prefix": "x" * 500}, "name_prefix may have at most"),
+        pytest.param({"incidents": {"retrigger_minutes": 20000}}, "incidents.retrigger_minutes", marks=SLOW),
+        pytest.param({"name_prefix": "x" * 500}, "name_prefix may have at most", marks=SLOW),
     ],
 )
 def test_variable_validation_rejects_bad_inputs(tf_env, module, inputs, message):
