@@ -179,6 +179,6 @@ def test_values_are_applied(cli, tmp_path):
         "priority": "P2",
         "threshold": {"count": 25, "window": "1h"},
     }
-    assert "field_prefix" not in tfvars and tfvars["name_prefix"] == "[SEC] "
+    assert tfvars["field_prefix"] == "body" and tfvars["name_prefix"] == "[SEC] "  # the module applies it
     manifest = json.loads((out / "manifest.json").read_text())
     assert [v["file"] for v in manifest["values"]] == [str(base), str(prod)]

@@ -228,10 +228,15 @@ def _from_plan(after: dict) -> dict:
     }
 
 
-@pytest.mark.parametrize("values", [None, "examples/values.production.yaml"])
+@pytest.mark.parametrize(
+    "values", [None, "examples/values.production.yaml", "field_prefix: logRecord.body\n"]
+)
 def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
     out = tmp_path / "out"
-    args = ["render", "--out", str(out)] + (["--values", str(TESTS.parent / values)] if values else [])
+    path = TESTS.parent / values if values and values.endswith(".yaml") else tmp_path / "prefix.yaml"
+    if values and not values.endswith(".yaml"):
+        path.write_text(values)  # the module applies the prefix itself, from the tfvars
+    args = ["render", "--out", str(out)] + (["--values", str(path)] if values else [])
     assert run(args) == 0
     creates = planned_creates(tf_env, out / "terraform")
     planned = {
@@ -247,6 +252,8 @@ def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
         alert["labels"] = labels
     assert len(planned) == 13
     assert planned == rendered
+    if values and "logRecord.body" in values:
+        assert planned["vm-deleted"]["query"].startswith("logRecord.body.operationName:(")
 
 
 def test_example_root_plans_with_the_production_render(tf_env, tmp_path):

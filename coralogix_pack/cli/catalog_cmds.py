@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from coralogix_pack.cli.options import CatalogOpt, TemplatesOpt, ValuesOpt
+from coralogix_pack.cli.options import CatalogOpt, TemplatesOpt, ValuesOpt, source_note
 from coralogix_pack.cli.runner import app, err
 
 
@@ -37,7 +37,9 @@ def validate(
             "(pack validate --provenance lists them)"
         )
     if result.ok and result.catalog is not None:
-        print(f"{len(result.catalog.detections)} detections valid")
+        print(
+            f"{len(result.catalog.detections)} detections valid ({source_note(result.catalog, values or [])})"
+        )
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -62,7 +64,8 @@ def render(
     """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
     from coralogix_pack import library
 
-    rendered = library.render(library.load_pack(catalog, values or [], templates))
+    pack = library.load_pack(catalog, values or [], templates)
+    rendered = library.render(pack)
     if check is not None:
         diff = library.check(rendered, check)
         if diff:
@@ -77,4 +80,5 @@ def render(
     print(
         f"rendered {len(rendered.alerts)} alerts, {len(rendered.files)} files into {out}"
         + (f"; removed {len(removed)} stale" if removed else "")
+        + f" ({source_note(pack.catalog, values or [])})"
     )

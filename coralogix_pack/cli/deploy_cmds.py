@@ -22,6 +22,7 @@ from coralogix_pack.cli.options import (
     TimeoutOpt,
     ValuesOpt,
     check_format,
+    source_note,
 )
 from coralogix_pack.cli.runner import app, err
 
@@ -64,7 +65,9 @@ def plan(
     if fmt == "json":
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print_plan(result, console())
+        out = console()
+        out.print(source_note(pack.catalog, values or []), markup=False)
+        print_plan(result, out)
     raise typer.Exit(2 if result.changes else 0)
 
 
@@ -107,6 +110,7 @@ def apply(
         retry_base_delay=retry_delay,
     ) as client:
         result = library.plan(pack, client, prune=prune, only=only or [])
+        out.print(source_note(pack.catalog, values or []), markup=False)
         print_plan(result, out)
         if dry_run or not result.changes:
             raise typer.Exit(2 if dry_run and result.changes else 0)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from coralogix_pack.catalog.model import Catalog
 
 CatalogOpt = Annotated[
     Path | None,
@@ -99,3 +103,12 @@ RetryDelayOpt = Annotated[
         callback=non_negative_seconds,
     ),
 ]
+
+
+def source_note(catalog: Catalog, values: Sequence[Path] = ()) -> str:
+    """Which catalog (a path, or "bundled NAME VERSION") and values files a command used."""
+    from coralogix_pack.resources import describe
+
+    label = describe(catalog.directory, f"{catalog.pack.name} {catalog.pack.version}")
+    files = ", ".join(str(v) for v in values) if values else "none"
+    return f"catalog: {label}; values: {files}"

@@ -51,5 +51,10 @@ def known_fields_hint() -> str:
     )
 
 
+# Stands for the field prefix in queries rendered for the Terraform module, which applies
+# var.field_prefix itself; no Activity Log record has a field of this name.
+FIELD_PREFIX_SENTINEL = "PACKFIELDPREFIX"
+
+
 def prefixed(name: str, prefix: str) -> str:
     return f"{prefix}.{name}" if prefix else name

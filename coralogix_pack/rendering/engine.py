@@ -29,6 +29,7 @@ FILTERS = {
     "json": escaping.json_value,
     "hcl": escaping.hcl_value,
     "hcl_key": escaping.hcl_key,
+    "hcl_query": escaping.hcl_query,
     "resource_name": escaping.resource_name,
     "pad": lambda text, width: str(text).ljust(width),
     "api_priority": _lookup(vocabulary.API_PRIORITY, "api_priority"),

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
+
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _HCL_TABLE = str.maketrans({**{chr(c): f"\\u{c:04x}" for c in [*range(0x20), 0x7F]}, **_HCL_ESCAPES})
 _TEMPLATE_SEQUENCE = re.compile(r"([$%])(?=\{)")
@@ -53,3 +55,9 @@ def hcl_value(value: Any) -> str:
 def resource_name(detection_id: str) -> str:
     """Terraform resource name for a detection id."""
     return detection_id.replace("-", "_")
+
+
+def hcl_query(template: str) -> str:
+    """An HCL string of a query whose field names start with the prefix sentinel: each becomes
+    ``${local.field_prefix}``, so the module applies var.field_prefix itself."""
+    return hcl_value(template).replace(FIELD_PREFIX_SENTINEL + ".", "${local.field_prefix}")

@@ -38,6 +38,5 @@ def render_module(catalog: Catalog, views: list[AlertView], templates: Templates
 
 
 def tfvars(values: Values) -> str:
-    """The module inputs matching a values file (field_prefix is applied at render time instead)."""
-    inputs = {k: v for k, v in values.raw.items() if k != "field_prefix"}
-    return json.dumps(inputs, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The module inputs matching a values file: every values key is a module input."""
+    return json.dumps(values.raw, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
+from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.ownership import MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.rendering.engine import Templates
@@ -29,6 +30,7 @@ class AlertView:
     incidents: Cadence
     detection: Detection
     field_prefix: str = ""
+    query_template: str = ""  # the query with FIELD_PREFIX_SENTINEL where a prefix goes (Terraform)
 
 
 def alert_view(
@@ -62,6 +64,7 @@ def alert_view(
         incidents=cadence,
         detection=detection,
         field_prefix=values.field_prefix,
+        query_template=render_query(detection.query, FIELD_PREFIX_SENTINEL),
     )
 
 
