@@ -46,7 +46,7 @@ def test_apply_then_plan_is_quiet_when_the_backend_fills_values(cli, backend, va
     stored = next(iter(backend.alerts.values()))["alertDefProperties"]
     if backend.behaviour.fill_defaults:
         assert stored["phantomMode"] is False and "incidentsSettings" in stored
-    plan = _pack(cli, backend, "plan", "--format", "json", *values)
+    plan = _pack(cli, backend, "plan", "--format", "json", "--detailed-exitcode", *values)
     assert plan.code == 0, plan.out
     report = json.loads(plan.out)
     assert report["summary"]["unchanged"] == 13 and report["drift"] == []
@@ -82,7 +82,7 @@ def test_a_template_typo_fails_render_offline(cli, tmp_path):
 
 
 def test_the_schema_rejects_what_the_api_would_drop():
-    body = json.loads((REPO / "tests" / "snapshots" / "default" / "alerts" / "vm-deleted.json").read_text())
+    body = json.loads((REPO / "rendered" / "default" / "alerts" / "vm-deleted.json").read_text())
     assert body_problems(body) == []
     broken = copy.deepcopy(body)
     broken["alertDefProperties"]["logsImmediate"]["logsFilter"]["simpleFilter"]["lucenQuery"] = "x"
@@ -125,7 +125,7 @@ def test_provider_environment_selects_the_host_for_every_command(cli, monkeypatc
             200, json={"alertDef": {"id": "a1", **json.loads(request.content)}}
         )
     )
-    assert cli("plan").code == 2
+    assert cli("plan").code == 0 and cli("plan", "--detailed-exitcode").code == 2
     assert cli("apply", "--auto-approve", "--only", "vm-deleted").code == 0
     assert cli("export", "--out", tmp_path / "export").code == 0
     assert listed.call_count >= 3 and created.call_count == 1
@@ -142,9 +142,7 @@ def test_env_and_domain_together_are_an_error(cli, monkeypatch):
 def test_fields_the_pack_does_not_render_are_neither_change_nor_drift():
     from coralogix_pack.deploy.plan import make_plan
 
-    body = json.loads(
-        (REPO / "tests" / "snapshots" / "default" / "alerts" / "bulk-vm-deletion.json").read_text()
-    )
+    body = json.loads((REPO / "rendered" / "default" / "alerts" / "bulk-vm-deletion.json").read_text())
     wanted = body["alertDefProperties"]
     live = copy.deepcopy(wanted)
     live["activeOn"] = {"dayOfWeek": ["DAY_OF_WEEK_TUESDAY"], "startTime": {"hours": 8, "minutes": 0}}

@@ -1,6 +1,8 @@
-"""Snapshot of the default render. Refresh after an intended change with:
+"""The committed default render (rendered/default) is exactly what pack renders now.
 
-PACK_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py
+Terraform users consume rendered/default/terraform straight from git, so it must never be stale.
+Refresh after an intended change with `pack render --out rendered/default` (or
+PACK_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from coralogix_pack.cli import run
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "default"
+SNAPSHOT = Path(__file__).parents[1] / "rendered" / "default"
 
 
 def _files(root: Path) -> dict[str, str]:

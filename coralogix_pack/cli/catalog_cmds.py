@@ -43,6 +43,19 @@ def validate(
     raise typer.Exit(0 if result.ok else 1)
 
 
+def _render_command(out: Path, catalog: Path | None, templates: Path | None, values: list[Path]) -> str:
+    """The render command that refreshes ``out``, with the flags the check was run with."""
+    import shlex
+
+    words = ["pack", "render", "--out", str(out)]
+    for flag, value in (("--catalog", catalog), ("--templates", templates)):
+        if value is not None:
+            words += [flag, str(value)]
+    for path in values:
+        words += ["--values", str(path)]
+    return shlex.join(words)
+
+
 @app.command()
 def render(
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder.", file_okay=False)] = Path(
@@ -70,7 +83,8 @@ def render(
         diff = library.check(rendered, check)
         if diff:
             sys.stdout.write(diff)
-            err(f"{check} is stale: run `pack render --out {check}` and commit the result")
+            again = _render_command(check, catalog, templates, values or [])
+            err(f"{check} is stale: run `{again}` and commit the result")
             raise typer.Exit(1)
         print(f"{check} is up to date ({len(rendered.files)} files)")
         return

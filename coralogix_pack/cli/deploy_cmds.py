@@ -46,8 +46,15 @@ def plan(
     catalog: CatalogOpt = None,
     templates: TemplatesOpt = None,
     output: FormatOpt = "text",
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (as terraform plan)."),
+    ] = False,
 ) -> None:
-    """Compare the pack with the managed alerts in the account. Exit 0 no changes, 2 changes, 1 error."""
+    """Compare the pack with the managed alerts in the account (reads only).
+
+    Exit 0 success, 1 error; with --detailed-exitcode 0 no changes, 2 changes, 1 error.
+    """
     from coralogix_pack import library
     from coralogix_pack.reports import console, print_plan
 
@@ -68,7 +75,7 @@ def plan(
         out = console()
         out.print(source_note(pack.catalog, values or []), markup=False)
         print_plan(result, out)
-    raise typer.Exit(2 if result.changes else 0)
+    raise typer.Exit(2 if detailed_exitcode and result.changes else 0)
 
 
 @app.command()
@@ -113,7 +120,7 @@ def apply(
         out.print(source_note(pack.catalog, values or []), markup=False)
         print_plan(result, out)
         if dry_run or not result.changes:
-            raise typer.Exit(2 if dry_run and result.changes else 0)
+            raise typer.Exit(0)
         check_delete_budget(result, max_delete)
         if not auto_approve and not _confirm(len(result.changes), client.target.base_url):
             err("apply cancelled; nothing was changed")

@@ -20,10 +20,28 @@ app = typer.Typer(
     name="pack",
     help="coralogix-pack: Azure VM security detections as code for Coralogix.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of start-up
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from coralogix_pack import __version__
+
+        print(f"coralogix-pack {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Show the version and exit.", is_eager=True, callback=_show_version
+    ),
+) -> None:
+    """coralogix-pack: Azure VM security detections as code for Coralogix."""
 
 
 def err(text: str) -> None:

@@ -13,6 +13,17 @@ variable "name_prefix" {
   }
 }
 
+variable "field_prefix" {
+  description = "Key under which the shipper nests each Activity Log record (e.g. \"body\"); empty when operationName is at the top of the log. pack doctor finds it."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*)?$", var.field_prefix))
+    error_message = "field_prefix is dotted field names, e.g. body or logRecord.body."
+  }
+}
+
 variable "detections" {
   description = "Per-detection overrides keyed by detection id: enabled, priority (P1-P5), threshold { count, window }."
   type = map(object({
