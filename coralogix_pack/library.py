@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.diagnostics import Diagnostic, PackError
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from coralogix_pack.deploy.apply import ApplyResult, Outcome
     from coralogix_pack.deploy.client import CoralogixClient
     from coralogix_pack.deploy.plan import Plan
+    from coralogix_pack.deploy.saved import SavedPlan
     from coralogix_pack.query.client import QueryClient
     from coralogix_pack.query.doctor import DoctorReport
     from coralogix_pack.query.preview import PreviewReport
@@ -252,3 +253,49 @@ def preview(
     chosen = set(select(pack.catalog, only, "--only"))
     views = [v for v in views_for(pack.catalog, pack.values, pack.templates) if not chosen or v.id in chosen]
     return run(queries, views, start, end, progress)
+
+
+def desired(pack: LoadedPack) -> dict[str, dict[str, Any]]:
+    """Detection id -> the alertDefProperties the pack wants in the account."""
+    from coralogix_pack.deploy.plan import desired_alerts
+
+    return desired_alerts(pack.catalog, pack.values, pack.templates)
+
+
+def save_plan(
+    plan: Plan,
+    pack: LoadedPack,
+    out: PathLike,
+    catalog: PathLike | None = None,
+    templates: PathLike | None = None,
+    values: Sequence[PathLike] = (),
+) -> None:
+    """Write ``plan`` for a later `pack apply FILE`, with what it was made from."""
+    from coralogix_pack.deploy.saved import SavedInputs, save
+    from coralogix_pack.fsutil import write_atomic
+
+    inputs = SavedInputs(
+        str(catalog) if catalog else None,
+        str(templates) if templates else None,
+        tuple(str(v) for v in values),
+    )
+    try:
+        write_atomic(Path(out), save(plan, desired(pack), inputs))
+    except OSError as exc:
+        raise PackError(
+            [Diagnostic(str(out), 0, "", f"cannot write: {exc.strerror}", "check --out", code="CXP701")]
+        ) from None
+
+
+def load_saved_plan(path: PathLike) -> SavedPlan:
+    from coralogix_pack.deploy.saved import load
+
+    return load(Path(path))
+
+
+def saved_plan_if_current(saved: SavedPlan, pack: LoadedPack, client: CoralogixClient) -> Plan:
+    """The saved plan, after checking the inputs and the touched alerts are as when it was made."""
+    from coralogix_pack.deploy.saved import check_current
+
+    check_current(saved, client.target.base_url, desired(pack), client.list_alerts())
+    return saved.plan()

@@ -17,19 +17,25 @@ if TYPE_CHECKING:  # rich is imported only when something is printed as text
 
 
 def console(stderr: bool = False) -> Console:
+    """Colour only on a terminal, never with NO_COLOR set or --no-color (PACK_NO_COLOR)."""
+    import os
+
     from rich.console import Console
 
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
+    plain = bool(os.environ.get("NO_COLOR") or os.environ.get("PACK_NO_COLOR"))
+    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True, no_color=plain)
 
 
-def _table(title: str) -> Table:
+def _table(title: str, out: Console | None = None) -> Table:
+    from rich import box
     from rich.table import Table
 
-    return Table(title=title)
+    terminal = out is not None and out.is_terminal
+    return Table(title=title, box=box.HEAVY_HEAD if terminal else box.ASCII)
 
 
 def print_test_reports(reports: list[DetectionReport], out: Console) -> None:
-    table = _table("pack test (each case in both case modes)")
+    table = _table("pack test (each case in both case modes)", out)
     for column in ("detection", "cases", "passed", "failed", "status"):
         table.add_column(column, justify="right" if column in ("cases", "passed", "failed") else "left")
     for report in reports:
@@ -64,7 +70,7 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         f"{result.records} records replayed, {result.skipped} skipped"
         + (f", {result.out_of_range} outside --from/--to" if result.out_of_range else "")
     )
-    table = _table("pack backtest")
+    table = _table("pack backtest", out)
     for column in ("detection", "matches", "alerts"):
         table.add_column(column, justify="left" if column == "detection" else "right")
     for detection_id, tally in sorted(result.detections.items()):
@@ -79,44 +85,20 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
 
 
 def print_plan(plan: Plan, out: Console) -> None:
-    out.print(
-        f"Target: {plan.target}  (pack {plan.pack} {plan.version}; "
-        f"{plan.unmanaged} unmanaged alert(s) ignored)",
-        markup=False,
-    )
-    symbols = {"create": "+", "update": "~", "delete": "-"}
-    for action in plan.changes:
-        out.print(
-            f"{symbols[action.action]} {action.action} {action.detection}"
-            + (f" ({action.alert_id})" if action.alert_id else "")
-            + (f": {action.reason}" if action.reason else ""),
-            markup=False,
-        )
-        for change in action.changes:
-            out.print(f"    {change.format()}", markup=False)
-    if plan.drift:
-        out.print("Drift (edited outside the pack; apply reverts these):")
-        for drift in plan.drift:
-            out.print(f"  ! {drift.detection} ({drift.alert_id})", markup=False)
-            for change in drift.changes:
-                out.print(f"      live {change.format()}", markup=False)
-    for orphan in plan.orphans:
-        out.print(
-            f"  ? {orphan.detection} ({orphan.alert_id}) left the pack; kept (pass --prune to delete it)",
-            markup=False,
-        )
-    summary = plan.as_dict()["summary"]
-    if plan.changes:
-        out.print(
-            f"Plan: {summary['create']} to create, {summary['update']} to update, {summary['delete']} to "
-            f"delete, {summary['unchanged']} unchanged."
-        )
-    else:
-        out.print(f"No changes. {summary['unchanged']} managed alert(s) match the pack.")
+    from rich.text import Text
+
+    from coralogix_pack.deploy.plan_text import plan_lines
+
+    styles = {"+": "green", "-": "red", "~": "yellow", "!": "magenta"}
+    for line in plan_lines(plan):
+        style = styles.get(line.strip()[:1], "") if line[:1] in "+-~ " else ""
+        out.print(Text(line, style=style) if style else Text(line))
 
 
 def print_preview(report: PreviewReport, out: Console) -> None:
-    table = _table(f"pack preview {report.as_dict()['from']} .. {report.as_dict()['to']} ({report.tier})")
+    table = _table(
+        f"pack preview {report.as_dict()['from']} .. {report.as_dict()['to']} ({report.tier})", out
+    )
     for column in ("detection", "matches", "alerts", "busiest day", "top identity", "top resource"):
         table.add_column(column)
     for d in report.detections:

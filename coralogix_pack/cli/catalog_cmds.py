@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coralogix_pack.cli.options import CatalogOpt, TemplatesOpt, ValuesOpt, source_note
+from coralogix_pack.cli.options import CatalogOpt, TemplatesOpt, ValuesOpt, check_format, source_note
 from coralogix_pack.cli.runner import app, err
+
+if TYPE_CHECKING:
+    from coralogix_pack.diagnostics import Diagnostic
+    from coralogix_pack.library import Validation
 
 
 @app.command()
@@ -21,26 +26,69 @@ def validate(
         bool,
         typer.Option("--provenance", help="List each inconsistent vendor ATT&CK mapping kept as provenance."),
     ] = False,
+    output: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="text, json, or github (workflow annotations)."),
+    ] = "text",
 ) -> None:
     """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
     from coralogix_pack import library
     from coralogix_pack.validation import PROVENANCE_CODE
 
+    fmt = check_format(output, ("text", "json", "github"))
     result = library.validate(catalog, values or [], templates)
+    shown = [d for d in result.diagnostics if provenance or d.code != PROVENANCE_CODE]
     vendor = [d for d in result.diagnostics if d.code == PROVENANCE_CODE]
-    for diagnostic in result.diagnostics:
-        if provenance or diagnostic.code != PROVENANCE_CODE:
+    if fmt == "json":
+        print(json.dumps(validation_json(result, shown), indent=2, ensure_ascii=False))
+    elif fmt == "github":
+        for diagnostic in shown:
+            print(github_annotation(diagnostic))
+    else:
+        for diagnostic in shown:
             err(diagnostic.format())
-    if vendor and not provenance:
-        err(
-            f"note: {len(vendor)} vendor ATT&CK mappings kept as provenance are inconsistent "
-            "(pack validate --provenance lists them)"
-        )
-    if result.ok and result.catalog is not None:
-        print(
-            f"{len(result.catalog.detections)} detections valid ({source_note(result.catalog, values or [])})"
-        )
+        if vendor and not provenance:
+            err(
+                f"note: {len(vendor)} vendor ATT&CK mappings kept as provenance are inconsistent "
+                "(pack validate --provenance lists them)"
+            )
+        if result.ok and result.catalog is not None:
+            note = source_note(result.catalog, values or [])
+            print(f"{len(result.catalog.detections)} detections valid ({note})")
     raise typer.Exit(0 if result.ok else 1)
+
+
+def validation_json(result: Validation, shown: list[Diagnostic]) -> dict[str, Any]:
+    """`pack validate --format json` (schemas/validate.schema.json)."""
+    catalog = result.catalog
+    return {
+        "format_version": "1",
+        "ok": result.ok,
+        "catalog": None if catalog is None else {"name": catalog.pack.name, "version": catalog.pack.version},
+        "detections": 0 if catalog is None else len(catalog.detections),
+        "diagnostics": [
+            {
+                "file": d.file,
+                "line": d.line,
+                "field": d.path,
+                "message": d.message,
+                "hint": d.hint,
+                "severity": str(d.severity),
+                "code": d.code,
+            }
+            for d in shown
+        ],
+    }
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """A GitHub Actions workflow command that annotates the file and line in a pull request."""
+    kind = "error" if diagnostic.is_error else "warning"
+    where = f"file={diagnostic.file}" + (f",line={diagnostic.line}" if diagnostic.line else "")
+    text = f"{diagnostic.path}: {diagnostic.message}" if diagnostic.path else diagnostic.message
+    text += f" ({diagnostic.hint})" if diagnostic.hint else ""
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{kind} {where},title={diagnostic.code or 'pack'}::{escaped}"
 
 
 def _render_command(out: Path, catalog: Path | None, templates: Path | None, values: list[Path]) -> str:

@@ -13,7 +13,6 @@ from coralogix_pack.cli.options import (
     ApiUrlOpt,
     CatalogOpt,
     DomainOpt,
-    FormatOpt,
     KeyFileOpt,
     OnlyOpt,
     RegionOpt,
@@ -45,11 +44,23 @@ def plan(
     retry_delay: RetryDelayOpt = 0.5,
     catalog: CatalogOpt = None,
     templates: TemplatesOpt = None,
-    output: FormatOpt = "text",
+    output: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="text, json or markdown (a pull-request comment)."),
+    ] = "text",
     detailed_exitcode: Annotated[
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (as terraform plan)."),
     ] = False,
+    save_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="Save the plan for `pack apply FILE` (JSON, no secrets).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Compare the pack with the managed alerts in the account (reads only).
 
@@ -58,7 +69,7 @@ def plan(
     from coralogix_pack import library
     from coralogix_pack.reports import console, print_plan
 
-    fmt = check_format(output)
+    fmt = check_format(output, ("text", "json", "markdown"))
     pack = library.load_pack(catalog, values or [], templates)
     with library.connect(
         region,
@@ -69,8 +80,14 @@ def plan(
         retry_base_delay=retry_delay,
     ) as client:
         result = library.plan(pack, client, prune=prune, only=only or [])
+        if save_to is not None:
+            library.save_plan(result, pack, save_to, catalog, templates, values or [])
     if fmt == "json":
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        from coralogix_pack.deploy.plan_text import plan_markdown
+
+        print(plan_markdown(result), end="")
     else:
         out = console()
         out.print(source_note(pack.catalog, values or []), markup=False)
@@ -80,6 +97,12 @@ def plan(
 
 @app.command()
 def apply(
+    plan_file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[PLAN]", help="A plan saved by `pack plan --out`: apply exactly it.", dir_okay=False
+        ),
+    ] = None,
     values: ValuesOpt = None,
     prune: Annotated[bool, typer.Option("--prune", help="Delete managed alerts that left the pack.")] = False,
     max_delete: Annotated[
@@ -107,6 +130,15 @@ def apply(
     from coralogix_pack.reports import console, print_plan
 
     out = console()
+    saved = None
+    if plan_file is not None:
+        if values or prune or only or catalog or templates:
+            raise typer.BadParameter(
+                "a saved plan carries its inputs: drop --values, --prune, --only and paths"
+            )
+        saved = library.load_saved_plan(plan_file)
+        catalog, templates = saved.inputs.catalog, saved.inputs.templates  # type: ignore[assignment]
+        values = [Path(v) for v in saved.inputs.values]
     pack = library.load_pack(catalog, values or [], templates)
     with library.connect(
         region,
@@ -116,8 +148,12 @@ def apply(
         timeout=timeout,
         retry_base_delay=retry_delay,
     ) as client:
-        result = library.plan(pack, client, prune=prune, only=only or [])
-        out.print(source_note(pack.catalog, values or []), markup=False)
+        if saved is not None:
+            result = library.saved_plan_if_current(saved, pack, client)
+            out.print(f"Applying the plan saved in {plan_file} ({source_note(pack.catalog, values or [])})")
+        else:
+            result = library.plan(pack, client, prune=prune, only=only or [])
+            out.print(source_note(pack.catalog, values or []), markup=False)
         print_plan(result, out)
         if dry_run or not result.changes:
             raise typer.Exit(0)

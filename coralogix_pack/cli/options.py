@@ -34,9 +34,9 @@ OnlyOpt = Annotated[
 ]
 
 
-def check_format(value: str) -> str:
-    if value.lower() not in ("text", "json"):
-        raise typer.BadParameter(f"--format must be text or json, not {value!r}")
+def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
+    if value.lower() not in allowed:
+        raise typer.BadParameter(f"--format must be {' or '.join(allowed)}, not {value!r}")
     return value.lower()
 
 

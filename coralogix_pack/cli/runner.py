@@ -15,6 +15,7 @@ from typing import NoReturn
 import typer
 
 INTERRUPTED = 130
+NO_COLOR_ENV = "PACK_NO_COLOR"
 
 app = typer.Typer(
     name="pack",
@@ -40,8 +41,11 @@ def _root(
     version: bool = typer.Option(
         False, "--version", "-V", help="Show the version and exit.", is_eager=True, callback=_show_version
     ),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour (also when NO_COLOR is set)."),
 ) -> None:
     """coralogix-pack: Azure VM security detections as code for Coralogix."""
+    if no_color:
+        os.environ[NO_COLOR_ENV] = "1"
 
 
 def err(text: str) -> None:
@@ -65,7 +69,7 @@ def run(argv: list[str] | None = None) -> int:
 
     _register_commands()
     redaction.register(os.environ.get(KEY_ENV, ""))
-    streams = sys.stdout, sys.stderr
+    streams, colour = (sys.stdout, sys.stderr), os.environ.get(NO_COLOR_ENV)
     sys.stdout, sys.stderr = redaction.RedactingStream(sys.stdout), redaction.RedactingStream(sys.stderr)
     previous = signal.getsignal(signal.SIGTERM) if _main_thread() else None
     if previous is not None:
@@ -76,6 +80,8 @@ def run(argv: list[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         sys.stdout, sys.stderr = streams
+        if colour is None:
+            os.environ.pop(NO_COLOR_ENV, None)
 
 
 COMMAND_MODULES = (

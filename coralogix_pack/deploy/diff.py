@@ -8,7 +8,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-_ABSENT = "<absent>"
+ABSENT = "<absent>"
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Change:
 
 
 def _show(value: Any) -> str:
-    if value == _ABSENT:
+    if value == ABSENT:
         return "(absent)"
     import json
 
@@ -46,8 +46,8 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     for kind, items in diff.items():
         for item in items:
             path = _dotted(item.path(output_format="list"))
-            before = item.t1 if "added" not in kind else _ABSENT
-            after = item.t2 if "removed" not in kind else _ABSENT
+            before = item.t1 if "added" not in kind else ABSENT
+            after = item.t2 if "removed" not in kind else ABSENT
             changes.append(Change(path, _plain(before), _plain(after)))
     return sorted(changes, key=lambda c: _sort_key(c.path))
 
@@ -55,7 +55,7 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 def _plain(value: Any) -> Any:
     from deepdiff.helper import NotPresent
 
-    return _ABSENT if isinstance(value, NotPresent) else value
+    return ABSENT if isinstance(value, NotPresent) else value
 
 
 def _sort_key(path: str) -> list[Any]:

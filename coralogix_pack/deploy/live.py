@@ -46,6 +46,11 @@ class LiveAlert:
         return value if isinstance(value, str) else None
 
     @property
+    def version(self) -> str | None:
+        value = self.raw.get("alertVersionId")
+        return value if isinstance(value, str) else None
+
+    @property
     def name(self) -> str:
         return str(self.properties.get("name", ""))
 

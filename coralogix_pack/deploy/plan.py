@@ -37,6 +37,7 @@ class Action:
     drifted: bool = False
     properties: dict[str, Any] | None = None  # what create/update sends
     duplicate: bool = False  # deletes a copy; another alert of the detection stays
+    version: str | None = None  # the live alert's alertVersionId when planned (saved plans check it)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,7 +141,12 @@ def _plan_detection(
     if wanted is None:
         for alert in alerts:
             action = Action(
-                "delete", detection_id, alert.id, alert.name, "detection is no longer in the pack"
+                "delete",
+                detection_id,
+                alert.id,
+                alert.name,
+                "detection is no longer in the pack",
+                version=alert.version,
             )
             (plan.actions if prune else plan.orphans).append(action)
         return
@@ -159,6 +165,7 @@ def _plan_detection(
                 duplicate.name,
                 "duplicate of " + keep.id,
                 duplicate=True,
+                version=duplicate.version,
             )
         )
     _plan_existing(plan, detection_id, wanted, keep)
@@ -174,13 +181,25 @@ def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert:
     if drifted:
         plan.drift.append(Drift(detection_id, alert.id, changes))
     if not (changes or pack_changed):
-        plan.actions.append(Action("unchanged", detection_id, alert.id, wanted["name"]))
+        plan.actions.append(
+            Action("unchanged", detection_id, alert.id, wanted["name"], version=alert.version)
+        )
         return
     reasons = [
         r for r, on in (("the pack changed", pack_changed), ("edited outside the pack", drifted)) if on
     ]
     plan.actions.append(
-        Action("update", detection_id, alert.id, wanted["name"], "; ".join(reasons), changes, drifted, wanted)
+        Action(
+            "update",
+            detection_id,
+            alert.id,
+            wanted["name"],
+            "; ".join(reasons),
+            changes,
+            drifted,
+            wanted,
+            version=alert.version,
+        )
     )
 
 

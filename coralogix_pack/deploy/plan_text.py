@@ -1,0 +1,152 @@
+"""A plan as people read it: terraform-like text and a Markdown pull-request comment.
+
+Values are shown in full with the pack's own names (P1, 20m, "more than"), absent enum fields by
+their default, and long strings (queries, descriptions) as a word diff, so an `AND NOT ...`
+appended to the end of a 600-character query is as visible as a changed priority.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any
+
+from coralogix_pack import vocabulary
+from coralogix_pack.deploy.diff import ABSENT, Change
+from coralogix_pack.deploy.plan import Action, Plan
+
+_HUMAN: dict[str, str] = {}
+for _table in (
+    vocabulary.API_PRIORITY,
+    vocabulary.API_TYPE,
+    vocabulary.API_WINDOW,
+    vocabulary.API_SEVERITY,
+    vocabulary.API_LABEL_OPERATION,
+    vocabulary.API_NOTIFY_ON,
+):
+    _HUMAN.update({wire: short for short, wire in _table.items()})
+_HUMAN[vocabulary.API_CONDITION_MORE_THAN] = "more than"
+# Fields whose default the API omits: an absent one means this.
+_DEFAULTS = {
+    "priority": "P5",
+    "type": "immediate",
+    "conditionType": "more than",
+    "logsTimeWindowSpecificValue": "5m",
+    "operation": "IS",
+    "notifyOn": "triggered_only",
+}
+LONG = 60
+
+
+def human(value: Any) -> Any:
+    if isinstance(value, str):
+        return _HUMAN.get(value, value)
+    if isinstance(value, list):
+        return [human(v) for v in value]
+    if isinstance(value, dict):
+        return {k: human(v) for k, v in value.items()}
+    return value
+
+
+def shown(value: Any, path: str) -> str:
+    if value == ABSENT:
+        field = re.split(r"[.\[\]]", path.rstrip("]"))[-1]
+        return f"{_DEFAULTS[field]} (default)" if field in _DEFAULTS else "(absent)"
+    value = human(value)
+    return value if isinstance(value, str) and "\n" not in value else json.dumps(value, ensure_ascii=False)
+
+
+def word_diff(old: str, new: str) -> str:
+    """``old`` -> ``new`` with removed words as [-...-] and added ones as {+...+}."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append("".join(a[i1:i2]))
+            continue
+        if i2 > i1:
+            out.append("[-" + "".join(a[i1:i2]) + "-]")
+        if j2 > j1:
+            out.append("{+" + "".join(b[j1:j2]) + "+}")
+    return "".join(out)
+
+
+def change_lines(change: Change, indent: str = "    ") -> list[str]:
+    old, new = change.old, change.new
+    if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > LONG:
+        return [f"{indent}{change.path}: (word diff)", f"{indent}  {word_diff(old, new)}"]
+    return [f"{indent}{change.path}: {shown(old, change.path)} -> {shown(new, change.path)}"]
+
+
+def create_lines(action: Action, indent: str = "    ") -> list[str]:
+    p = action.properties or {}
+    block = p.get("logsThreshold") or p.get("logsImmediate") or {}
+    query = ((block.get("logsFilter") or {}).get("simpleFilter") or {}).get("luceneQuery", "")
+    lines = [
+        f"{indent}name: {p.get('name', '')}",
+        f"{indent}priority: {shown(p.get('priority', ABSENT), 'priority')}",
+        f"{indent}enabled: {json.dumps(p.get('enabled', True))}",
+        f"{indent}query: {query}",
+    ]
+    for rule in (p.get("logsThreshold") or {}).get("rules", []):
+        condition = rule.get("condition", {})
+        window = shown(
+            condition.get("timeWindow", {}).get("logsTimeWindowSpecificValue", ABSENT),
+            "x.logsTimeWindowSpecificValue",
+        )
+        lines.append(f"{indent}threshold: more than {condition.get('threshold')} in {window}")
+    return lines
+
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    ignored = f"{plan.unmanaged} unmanaged alert(s) ignored"
+    lines = [f"Target: {plan.target}  (pack {plan.pack} {plan.version}; {ignored})"]
+    for action in plan.changes:
+        head = f"{SYMBOLS[action.action]} {action.action} {action.detection}"
+        head += f" ({action.alert_id})" if action.alert_id else ""
+        lines.append(head + (f": {action.reason}" if action.reason else ""))
+        if action.action == "create":
+            lines += create_lines(action)
+        for change in action.changes:
+            lines += change_lines(change)
+    if plan.drift:
+        lines.append("Drift (edited outside the pack; apply reverts these):")
+        for drift in plan.drift:
+            lines.append(f"  ! {drift.detection} ({drift.alert_id})")
+            for change in drift.changes:
+                lines += change_lines(Change(change.path, change.old, change.new), indent="      live ")
+    for orphan in plan.orphans:
+        lines.append(
+            f"  ? {orphan.detection} ({orphan.alert_id}) left the pack; kept (pass --prune to delete it)"
+        )
+    summary = plan.as_dict()["summary"]
+    if plan.changes:
+        lines.append(
+            f"Plan: {summary['create']} to create, {summary['update']} to update, "
+            f"{summary['delete']} to delete, {summary['unchanged']} unchanged."
+        )
+    else:
+        lines.append(f"No changes. {summary['unchanged']} managed alert(s) match the pack.")
+    return lines
+
+
+def plan_markdown(plan: Plan) -> str:
+    """A pull-request comment: a summary table, then each change in a diff block."""
+    summary = plan.as_dict()["summary"]
+    out = [
+        f"### coralogix-pack plan: {plan.pack} {plan.version}",
+        "",
+        "| create | update | delete | unchanged | drifted |",
+        "| --- | --- | --- | --- | --- |",
+        f"| {summary['create']} | {summary['update']} | {summary['delete']} | {summary['unchanged']} "
+        f"| {summary['drifted']} |",
+        "",
+    ]
+    if not plan.changes and not plan.drift:
+        return "\n".join([*out, "No changes."]) + "\n"
+    body = [line for line in plan_lines(plan)[1:-1]]
+    return "\n".join([*out, "```diff", *body, "```"]) + "\n"
