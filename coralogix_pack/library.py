@@ -70,6 +70,11 @@ def _dirs(catalog: PathLike | None, templates: PathLike | None) -> tuple[Path, P
     ) if templates else default_templates_dir()
 
 
+def catalog_dir(catalog: PathLike | None = None) -> Path:
+    """The catalog folder a command uses: the given one, the working project's, or the bundled one."""
+    return _dirs(catalog, None)[0]
+
+
 def validate(
     catalog: PathLike | None = None, values: Sequence[PathLike] = (), templates: PathLike | None = None
 ) -> Validation:

@@ -100,6 +100,8 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
 def check_vendor_mapping(detection: Detection, table: AttackTable, line: int) -> Iterator[Diagnostic]:
     """The source document's mapping is provenance; report its inconsistencies as warnings."""
     tactic, technique = detection.vendor_tactic, detection.vendor_technique
+    if tactic is None or technique is None:
+        return
     problems = [p for p in (table.tactic_problem(tactic), table.technique_problem(technique)) if p]
     if not problems and (pair := table.pair_problem(tactic, technique)):
         problems.append(pair)

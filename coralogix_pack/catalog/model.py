@@ -69,8 +69,8 @@ class Detection:
     priority_rationale: str
     tactic: AttackRef
     techniques: tuple[AttackRef, ...]
-    vendor_tactic: str
-    vendor_technique: str
+    vendor_tactic: str | None  # the source document's mapping, kept as provenance (optional)
+    vendor_technique: str | None
     references: tuple[str, ...]
     threshold: Threshold | None = None
     notes: str = ""
@@ -125,8 +125,8 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         priority_rationale=raw["priority_rationale"].strip(),
         tactic=AttackRef(**mitre["tactic"]),
         techniques=tuple(AttackRef(**t) for t in mitre["techniques"]),
-        vendor_tactic=mitre["vendor"]["tactic"],
-        vendor_technique=mitre["vendor"]["technique"],
+        vendor_tactic=mitre.get("vendor", {}).get("tactic"),
+        vendor_technique=mitre.get("vendor", {}).get("technique"),
         references=tuple(raw["references"]),
         threshold=Threshold(**threshold) if threshold else None,
         notes=raw.get("notes", "").strip(),

@@ -144,3 +144,23 @@ def render(
         + (f"; removed {len(removed)} stale" if removed else "")
         + f" ({source_note(pack.catalog, values or [])})"
     )
+
+
+@app.command()
+def new(
+    detection_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The new detection's id, e.g. vm-extension-installed.")
+    ],
+    kind: Annotated[
+        str, typer.Option("--kind", metavar="KIND", help="immediate or threshold.")
+    ] = "immediate",
+    catalog: CatalogOpt = None,
+) -> None:
+    """Create catalog/ID.yaml: a detection that validates as written, with TODOs to replace."""
+    from coralogix_pack import library
+    from coralogix_pack.catalog.scaffold import scaffold
+
+    if kind not in ("immediate", "threshold"):
+        raise typer.BadParameter("use immediate or threshold", param_hint="--kind")
+    path = scaffold(library.catalog_dir(catalog), detection_id, kind)
+    print(f"created {path}: replace the TODOs, then run pack validate && pack test")
