@@ -184,3 +184,37 @@ def test_plans_use_the_packs_names(cli, account):
         created = _pack(cli, empty, "plan").out
     assert "name: Azure VM deleted" in created and "threshold: more than 10 in 20m" in created
     assert "\x1b[" not in text  # no colour codes when not writing to a terminal
+
+
+def test_environments_select_values_and_account(cli, account, project, monkeypatch):
+    (project / "values").mkdir()
+    (project / "values" / "prod.yaml").write_text("detections:\n  resource-deleted: {enabled: false}\n")
+    (project / "environments").mkdir()
+    (project / "environments" / "prod.yaml").write_text(
+        f"description: production\nvalues: [values/prod.yaml]\napi_url: {account.base_url}\n"
+    )
+    applied = cli("apply", "--env", "prod", "--auto-approve", "--retry-base-delay", "0", cwd=project)
+    assert applied.code == 0, applied.text
+    assert "environment: prod" in applied.out and "values/prod.yaml" in applied.out
+    monkeypatch.setenv("PACK_ENV", "prod")
+    assert cli("plan", "--detailed-exitcode", cwd=project).code == 0  # the same values as the apply
+    monkeypatch.delenv("PACK_ENV")
+    # without the environment, a plan proposes to re-enable what production disabled
+    plain = cli("plan", "--api-url", account.base_url, "--detailed-exitcode", cwd=project)
+    assert plain.code == 2 and "resource-deleted" in plain.out
+    unknown = cli("validate", "--env", "staging", cwd=project)
+    assert (
+        unknown.code == 1
+        and "no environment 'staging'" in unknown.err
+        and "known environments: prod" in unknown.err
+    )
+
+
+def test_new_detection_validates_and_tests(cli, project):
+    assert cli("new", "vm-extension-installed", cwd=project).code == 0
+    assert cli("new", "many-things-deleted", "--kind", "threshold", cwd=project).code == 0
+    assert cli("validate", cwd=project).code == 0
+    result = cli("test", "vm-extension-installed", "many-things-deleted", cwd=project)
+    assert result.code == 0, result.text
+    again = cli("new", "vm-extension-installed", cwd=project)
+    assert again.code == 1 and "already exists" in again.err

@@ -13,6 +13,7 @@ from coralogix_pack.cli.options import (
     ApiUrlOpt,
     CatalogOpt,
     DomainOpt,
+    EnvOpt,
     FormatOpt,
     KeyFileOpt,
     OnlyOpt,
@@ -22,6 +23,7 @@ from coralogix_pack.cli.options import (
     ValuesOpt,
     check_format,
     non_negative_seconds,
+    select_environment,
 )
 from coralogix_pack.cli.runner import app, err
 
@@ -64,6 +66,7 @@ def _tier(value: str) -> str:
 @app.command()
 def doctor(
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     since: SinceOpt = "24h",
     until: UntilOpt = None,
     region: RegionOpt = None,
@@ -85,10 +88,15 @@ def doctor(
 
     fmt, tier_name = check_format(output), _tier(tier)
     start, end = _window(since, until)
-    pack = library.load_pack(catalog, values or [], templates)
+    selection = select_environment(env, values, region, domain, api_url)
+    pack = library.load_pack(catalog, selection.values, templates)
     with (
         library.connect(
-            region, api_url=api_url, domain=domain, api_key_file=api_key_file, timeout=timeout
+            selection.region,
+            api_url=selection.api_url,
+            domain=selection.domain,
+            api_key_file=api_key_file,
+            timeout=timeout,
         ) as client,
         library.connect_queries(client, query_url=query_url, tier=tier_name, interval=interval) as queries,
     ):
@@ -109,6 +117,7 @@ def doctor(
 @app.command()
 def preview(
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     since: SinceOpt = "7d",
     until: UntilOpt = None,
     only: OnlyOpt = None,
@@ -130,10 +139,15 @@ def preview(
 
     fmt, tier_name = check_format(output), _tier(tier)
     start, end = _window(since, until)
-    pack = library.load_pack(catalog, values or [], templates)
+    selection = select_environment(env, values, region, domain, api_url)
+    pack = library.load_pack(catalog, selection.values, templates)
     with (
         library.connect(
-            region, api_url=api_url, domain=domain, api_key_file=api_key_file, timeout=timeout
+            selection.region,
+            api_url=selection.api_url,
+            domain=selection.domain,
+            api_key_file=api_key_file,
+            timeout=timeout,
         ) as client,
         library.connect_queries(client, query_url=query_url, tier=tier_name, interval=interval) as queries,
     ):

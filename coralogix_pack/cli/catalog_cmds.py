@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coralogix_pack.cli.options import CatalogOpt, TemplatesOpt, ValuesOpt, check_format, source_note
+from coralogix_pack.cli.options import (
+    CatalogOpt,
+    EnvOpt,
+    TemplatesOpt,
+    ValuesOpt,
+    check_format,
+    select_environment,
+    source_note,
+)
 from coralogix_pack.cli.runner import app, err
 
 if TYPE_CHECKING:
@@ -22,6 +30,7 @@ def validate(
     catalog: CatalogOpt = None,
     templates: TemplatesOpt = None,
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     provenance: Annotated[
         bool,
         typer.Option("--provenance", help="List each inconsistent vendor ATT&CK mapping kept as provenance."),
@@ -36,7 +45,9 @@ def validate(
     from coralogix_pack.validation import PROVENANCE_CODE
 
     fmt = check_format(output, ("text", "json", "github"))
-    result = library.validate(catalog, values or [], templates)
+    selection = select_environment(env, values)
+    values = selection.values
+    result = library.validate(catalog, values, templates)
     shown = [d for d in result.diagnostics if provenance or d.code != PROVENANCE_CODE]
     vendor = [d for d in result.diagnostics if d.code == PROVENANCE_CODE]
     if fmt == "json":
@@ -53,7 +64,7 @@ def validate(
                 "(pack validate --provenance lists them)"
             )
         if result.ok and result.catalog is not None:
-            note = source_note(result.catalog, values or [])
+            note = source_note(result.catalog, values, selection.environment)
             print(f"{len(result.catalog.detections)} detections valid ({note})")
     raise typer.Exit(0 if result.ok else 1)
 
@@ -121,11 +132,14 @@ def render(
     catalog: CatalogOpt = None,
     templates: TemplatesOpt = None,
     values: ValuesOpt = None,
+    env: EnvOpt = None,
 ) -> None:
     """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
     from coralogix_pack import library
 
-    pack = library.load_pack(catalog, values or [], templates)
+    selection = select_environment(env, values)
+    values = selection.values
+    pack = library.load_pack(catalog, values, templates)
     rendered = library.render(pack)
     if check is not None:
         diff = library.check(rendered, check)
@@ -142,7 +156,7 @@ def render(
     print(
         f"rendered {len(rendered.alerts)} alerts, {len(rendered.files)} files into {out}"
         + (f"; removed {len(removed)} stale" if removed else "")
-        + f" ({source_note(pack.catalog, values or [])})"
+        + f" ({source_note(pack.catalog, values, selection.environment)})"
     )
 
 

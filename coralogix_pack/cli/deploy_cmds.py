@@ -13,6 +13,7 @@ from coralogix_pack.cli.options import (
     ApiUrlOpt,
     CatalogOpt,
     DomainOpt,
+    EnvOpt,
     KeyFileOpt,
     OnlyOpt,
     RegionOpt,
@@ -21,6 +22,7 @@ from coralogix_pack.cli.options import (
     TimeoutOpt,
     ValuesOpt,
     check_format,
+    select_environment,
     source_note,
 )
 from coralogix_pack.cli.runner import app, err
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 @app.command()
 def plan(
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     prune: Annotated[
         bool, typer.Option("--prune", help="Plan deletion of managed alerts that left the pack.")
     ] = False,
@@ -70,11 +73,13 @@ def plan(
     from coralogix_pack.reports import console, print_plan
 
     fmt = check_format(output, ("text", "json", "markdown"))
-    pack = library.load_pack(catalog, values or [], templates)
+    selection = select_environment(env, values, region, domain, api_url)
+    values = selection.values
+    pack = library.load_pack(catalog, values, templates)
     with library.connect(
-        region,
-        api_url=api_url,
-        domain=domain,
+        selection.region,
+        api_url=selection.api_url,
+        domain=selection.domain,
         api_key_file=api_key_file,
         timeout=timeout,
         retry_base_delay=retry_delay,
@@ -90,7 +95,7 @@ def plan(
         print(plan_markdown(result), end="")
     else:
         out = console()
-        out.print(source_note(pack.catalog, values or []), markup=False)
+        out.print(source_note(pack.catalog, values, selection.environment), markup=False)
         print_plan(result, out)
     raise typer.Exit(2 if detailed_exitcode and result.changes else 0)
 
@@ -104,6 +109,7 @@ def apply(
         ),
     ] = None,
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     prune: Annotated[bool, typer.Option("--prune", help="Delete managed alerts that left the pack.")] = False,
     max_delete: Annotated[
         int, typer.Option("--max-delete", metavar="N", help="Refuse a plan with more deletions.", min=0)
@@ -139,21 +145,23 @@ def apply(
         saved = library.load_saved_plan(plan_file)
         catalog, templates = saved.inputs.catalog, saved.inputs.templates  # type: ignore[assignment]
         values = [Path(v) for v in saved.inputs.values]
-    pack = library.load_pack(catalog, values or [], templates)
+    selection = select_environment(None if saved else env, values, region, domain, api_url)
+    values = selection.values
+    pack = library.load_pack(catalog, values, templates)
     with library.connect(
-        region,
-        api_url=api_url,
-        domain=domain,
+        selection.region,
+        api_url=selection.api_url,
+        domain=selection.domain,
         api_key_file=api_key_file,
         timeout=timeout,
         retry_base_delay=retry_delay,
     ) as client:
         if saved is not None:
             result = library.saved_plan_if_current(saved, pack, client)
-            out.print(f"Applying the plan saved in {plan_file} ({source_note(pack.catalog, values or [])})")
+            out.print(f"Applying the plan saved in {plan_file} ({source_note(pack.catalog, values)})")
         else:
             result = library.plan(pack, client, prune=prune, only=only or [])
-            out.print(source_note(pack.catalog, values or []), markup=False)
+            out.print(source_note(pack.catalog, values, selection.environment), markup=False)
         print_plan(result, out)
         if dry_run or not result.changes:
             raise typer.Exit(0)

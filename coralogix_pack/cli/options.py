@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -105,10 +106,49 @@ RetryDelayOpt = Annotated[
 ]
 
 
-def source_note(catalog: Catalog, values: Sequence[Path] = ()) -> str:
-    """Which catalog (a path, or "bundled NAME VERSION") and values files a command used."""
+def source_note(catalog: Catalog, values: Sequence[Path] = (), environment: str | None = None) -> str:
+    """Which environment, catalog (a path, or "bundled NAME VERSION") and values files a command used."""
     from coralogix_pack.resources import describe
 
     label = describe(catalog.directory, f"{catalog.pack.name} {catalog.pack.version}")
     files = ", ".join(str(v) for v in values) if values else "none"
-    return f"catalog: {label}; values: {files}"
+    prefix = f"environment: {environment}; " if environment else ""
+    return f"{prefix}catalog: {label}; values: {files}"
+
+
+EnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--env", metavar="NAME", help="Use environments/NAME.yaml: its values files and account ($PACK_ENV)."
+    ),
+]
+
+
+@dataclass
+class Selection:
+    """The values files and account a command uses, after --env."""
+
+    values: list[Path]
+    region: str | None = None
+    domain: str | None = None
+    api_url: str | None = None
+    environment: str | None = None
+
+
+def select_environment(
+    env: str | None,
+    values: list[Path] | None,
+    region: str | None = None,
+    domain: str | None = None,
+    api_url: str | None = None,
+) -> Selection:
+    """--env NAME (or PACK_ENV): its values first, then --values; its account unless one is given."""
+    from coralogix_pack.environments import load_environment, selected
+
+    name = selected(env)
+    if name is None:
+        return Selection(list(values or []), region, domain, api_url)
+    chosen = load_environment(name)
+    if not (region or domain or api_url):
+        region, domain, api_url = chosen.region, chosen.domain, chosen.api_url
+    return Selection([*chosen.values, *(values or [])], region, domain, api_url, name)
