@@ -218,3 +218,48 @@ def test_new_detection_validates_and_tests(cli, project):
     assert result.code == 0, result.text
     again = cli("new", "vm-extension-installed", cwd=project)
     assert again.code == 1 and "already exists" in again.err
+
+
+def _validator(name: str):
+    from referencing import Registry, Resource
+
+    schemas = [json.loads(p.read_text()) for p in SCHEMA_DIR.glob("*.schema.json")]
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas)
+    return Draft202012Validator(json.loads((SCHEMA_DIR / name).read_text()), registry=registry)
+
+
+def test_every_json_output_follows_its_shipped_schema(cli, account, tmp_path):
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text(
+        json.dumps(
+            {
+                "time": "2026-11-20T10:00:00Z",
+                "operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE",
+                "resultType": "Success",
+            }
+        )
+        + "\n"
+    )
+    outputs = {
+        "validate.schema.json": cli("validate", "--format", "json"),
+        "render.schema.json": cli("render", "--out", tmp_path / "o", "--format", "json"),
+        "test.schema.json": cli("test", "vm-deleted", "--format", "json"),
+        "backtest.schema.json": cli("backtest", logs, "--format", "json"),
+        "plan.schema.json": _pack(cli, account, "plan", "--format", "json"),
+        "apply.schema.json": _pack(cli, account, "apply", "--auto-approve", "--format", "json"),
+        "export.schema.json": _pack(cli, account, "export", "--out", str(tmp_path / "e"), "--format", "json"),
+    }
+    outputs["render.schema.json (check)"] = cli("render", "--check", tmp_path / "o", "--format", "json")
+    for name, result in outputs.items():
+        assert result.code == 0, (name, result.text)
+        document = json.loads(result.out)
+        assert document["format_version"] == "1"
+        assert list(_validator(name.split(" ")[0]).iter_errors(document)) == [], name
+    assert json.loads(outputs["apply.schema.json"].out)["outcomes"][0]["ok"] is True
+
+
+def test_quiet_and_verbose(cli, account):
+    assert cli("--quiet", "validate").out == ""
+    assert "detections valid" in cli("validate").out
+    result = _pack(cli, account, "--verbose", "apply", "--auto-approve")
+    assert result.code == 0 and "API requests" in result.out

@@ -12,13 +12,14 @@ import typer
 from coralogix_pack.cli.options import (
     CatalogOpt,
     EnvOpt,
+    FormatOpt,
     TemplatesOpt,
     ValuesOpt,
     check_format,
     select_environment,
     source_note,
 )
-from coralogix_pack.cli.runner import app, err
+from coralogix_pack.cli.runner import app, err, note, say
 
 if TYPE_CHECKING:
     from coralogix_pack.diagnostics import Diagnostic
@@ -59,13 +60,13 @@ def validate(
         for diagnostic in shown:
             err(diagnostic.format())
         if vendor and not provenance:
-            err(
+            note(
                 f"note: {len(vendor)} vendor ATT&CK mappings kept as provenance are inconsistent "
                 "(pack validate --provenance lists them)"
             )
         if result.ok and result.catalog is not None:
-            note = source_note(result.catalog, values, selection.environment)
-            print(f"{len(result.catalog.detections)} detections valid ({note})")
+            sources = source_note(result.catalog, values, selection.environment)
+            say(f"{len(result.catalog.detections)} detections valid ({sources})")
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -133,27 +134,47 @@ def render(
     templates: TemplatesOpt = None,
     values: ValuesOpt = None,
     env: EnvOpt = None,
+    output: FormatOpt = "text",
 ) -> None:
     """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
     from coralogix_pack import library
 
+    fmt = check_format(output)
     selection = select_environment(env, values)
     values = selection.values
     pack = library.load_pack(catalog, values, templates)
     rendered = library.render(pack)
+    report: dict[str, Any] = {
+        "format_version": "1",
+        "out": str(check if check is not None else out),
+        "alerts": len(rendered.alerts),
+        "files": len(rendered.files),
+    }
     if check is not None:
         diff = library.check(rendered, check)
-        if diff:
+        report.update(check=True, current=not diff, removed=[], kept=[])
+        if fmt == "json":
+            print(json.dumps(report, indent=2))
+        elif diff:
             sys.stdout.write(diff)
+        else:
+            say(f"{check} is up to date ({len(rendered.files)} files)")
+        if diff:
             again = _render_command(check, catalog, templates, values or [])
             err(f"{check} is stale: run `{again}` and commit the result")
             raise typer.Exit(1)
-        print(f"{check} is up to date ({len(rendered.files)} files)")
         return
     removed, kept = library.write(rendered, out)
     for path in kept:
         err(f"{out / path}: kept: pack rendered it once but it was edited since; delete it if unwanted")
-    print(
+    if fmt == "json":
+        print(
+            json.dumps(
+                {**report, "check": False, "current": True, "removed": removed, "kept": kept}, indent=2
+            )
+        )
+        return
+    say(
         f"rendered {len(rendered.alerts)} alerts, {len(rendered.files)} files into {out}"
         + (f"; removed {len(removed)} stale" if removed else "")
         + f" ({source_note(pack.catalog, values, selection.environment)})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,7 @@ from coralogix_pack.cli.options import (
     CatalogOpt,
     DomainOpt,
     EnvOpt,
+    FormatOpt,
     KeyFileOpt,
     OnlyOpt,
     RegionOpt,
@@ -25,10 +26,11 @@ from coralogix_pack.cli.options import (
     select_environment,
     source_note,
 )
-from coralogix_pack.cli.runner import app, err
+from coralogix_pack.cli.runner import app, err, say, verbose
 
 if TYPE_CHECKING:
-    from coralogix_pack.deploy.apply import Outcome
+    from coralogix_pack.deploy.apply import ApplyResult, Outcome
+    from coralogix_pack.deploy.plan import Plan
 
 
 @app.command()
@@ -129,13 +131,15 @@ def apply(
     retry_delay: RetryDelayOpt = 0.5,
     catalog: CatalogOpt = None,
     templates: TemplatesOpt = None,
+    output: FormatOpt = "text",
 ) -> None:
     """Show the plan, ask for confirmation, then create, update and delete alerts."""
     from coralogix_pack import library
     from coralogix_pack.deploy.apply import check_delete_budget
     from coralogix_pack.reports import console, print_plan
 
-    out = console()
+    fmt = check_format(output)
+    out = console(stderr=fmt == "json")  # with --format json, stdout holds only the JSON result
     saved = None
     if plan_file is not None:
         if values or prune or only or catalog or templates:
@@ -164,6 +168,8 @@ def apply(
             out.print(source_note(pack.catalog, values, selection.environment), markup=False)
         print_plan(result, out)
         if dry_run or not result.changes:
+            if fmt == "json":
+                print(json.dumps(_apply_json(result, None), indent=2, ensure_ascii=False))
             raise typer.Exit(0)
         check_delete_budget(result, max_delete)
         if not auto_approve and not _confirm(len(result.changes), client.target.base_url):
@@ -175,6 +181,11 @@ def apply(
             out.print(f"{outcome.action.action} {outcome.action.detection}: {status}", markup=False)
 
         applied = library.apply(result, client, show)
+        if verbose():
+            out.print(f"{len(client.calls)} API requests", markup=False)
+    if fmt == "json":
+        print(json.dumps(_apply_json(result, applied), indent=2, ensure_ascii=False))
+        raise typer.Exit(1 if applied.failed else 0)
     done = len(applied.outcomes) - len(applied.failed)
     if applied.duplicates_removed:
         out.print(
@@ -185,6 +196,19 @@ def apply(
         + (" Run pack apply again to retry the failures." if applied.failed else "")
     )
     raise typer.Exit(1 if applied.failed else 0)
+
+
+def _apply_json(plan: Plan, applied: ApplyResult | None) -> dict[str, Any]:
+    """`pack apply --format json` (schemas/apply.schema.json)."""
+    outcomes = [o.as_dict() for o in applied.outcomes] if applied else []
+    return {
+        "format_version": "1",
+        "plan": plan.as_dict(),
+        "applied": applied is not None,
+        "ok": not (applied and applied.failed),
+        "outcomes": outcomes,
+        "duplicates_removed": applied.duplicates_removed if applied else 0,
+    }
 
 
 def _confirm(changes: int, target: str) -> bool:
@@ -207,6 +231,7 @@ def export(
     timeout: TimeoutOpt = 30.0,
     retry_delay: RetryDelayOpt = 0.5,
     catalog: CatalogOpt = None,
+    output: FormatOpt = "text",
 ) -> None:
     """Write the managed alerts as the account holds them (for audits)."""
     from coralogix_pack import library
@@ -221,4 +246,8 @@ def export(
         retry_base_delay=retry_delay,
     ) as client:
         written = library.export(loaded, client, out)
-    print(f"exported {len(written)} managed alert(s) to {out}")
+    if check_format(output) == "json":
+        files = [str(p) for p in written]
+        print(json.dumps({"format_version": "1", "out": str(out), "files": files}, indent=2))
+    else:
+        say(f"exported {len(written)} managed alert(s) to {out}")

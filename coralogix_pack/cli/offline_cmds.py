@@ -28,9 +28,8 @@ def test_command(
     reports = library.run_tests(library.load_catalog(catalog), ids or [])
     ok = all(r.ok for r in reports)
     if fmt == "json":
-        print(
-            json.dumps({"ok": ok, "detections": [r.as_dict() for r in reports]}, indent=2, ensure_ascii=False)
-        )
+        document = {"format_version": "1", "ok": ok, "detections": [r.as_dict() for r in reports]}
+        print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         print_test_reports(reports, console())
     raise typer.Exit(0 if ok else 1)

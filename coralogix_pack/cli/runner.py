@@ -16,6 +16,7 @@ import typer
 
 INTERRUPTED = 130
 NO_COLOR_ENV = "PACK_NO_COLOR"
+VERBOSITY = {"level": 0}  # -1 quiet, 0 normal, 1 verbose; reset for every run
 
 app = typer.Typer(
     name="pack",
@@ -42,14 +43,37 @@ def _root(
         False, "--version", "-V", help="Show the version and exit.", is_eager=True, callback=_show_version
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour (also when NO_COLOR is set)."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Only results and errors: no summaries or notes."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="More detail: unchanged alerts, API requests."
+    ),
 ) -> None:
     """coralogix-pack: Azure VM security detections as code for Coralogix."""
     if no_color:
         os.environ[NO_COLOR_ENV] = "1"
+    VERBOSITY["level"] = -1 if quiet else (1 if verbose else 0)
 
 
 def err(text: str) -> None:
     print(text, file=sys.stderr)
+
+
+def say(text: str) -> None:
+    """An informational line (summary, note): not printed with --quiet."""
+    if VERBOSITY["level"] >= 0:
+        print(text)
+
+
+def note(text: str) -> None:
+    """An informational line on stderr: not printed with --quiet."""
+    if VERBOSITY["level"] >= 0:
+        err(text)
+
+
+def verbose() -> bool:
+    return VERBOSITY["level"] > 0
 
 
 def _terminate(signum: int, frame: object) -> NoReturn:
@@ -68,6 +92,7 @@ def run(argv: list[str] | None = None) -> int:
     from coralogix_pack.deploy.target import KEY_ENV
 
     _register_commands()
+    VERBOSITY["level"] = 0
     redaction.register(os.environ.get(KEY_ENV, ""))
     streams, colour = (sys.stdout, sys.stderr), os.environ.get(NO_COLOR_ENV)
     sys.stdout, sys.stderr = redaction.RedactingStream(sys.stdout), redaction.RedactingStream(sys.stderr)

@@ -37,6 +37,7 @@ class BacktestResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "format_version": "1",
             "records": self.records,
             "skipped": self.skipped,
             "out_of_range": self.out_of_range,
