@@ -272,3 +272,23 @@ def test_example_root_plans_with_the_production_render(tf_env, tmp_path):
     rendered = json.loads((tmp_path / "out" / "alerts" / "bulk-disk-deletion.json").read_text())
     assert _from_plan(after["bulk-disk-deletion"])["threshold"] == 15
     assert _from_json(rendered)["threshold"] == 15
+
+
+def test_committed_module_applies_the_field_prefix_itself(tf_env, tmp_path):
+    """A Terraform user without Python: rendered/default/terraform from git, field_prefix as an input."""
+    module = tmp_path / "module"
+    shutil.copytree(TESTS.parent / "rendered" / "default" / "terraform", module)
+    (module / "prefix.auto.tfvars.json").write_text(json.dumps({"field_prefix": "body"}))
+    planned = {
+        c["change"]["after"]["labels"]["pack_detection"]: _from_plan(c["change"]["after"])["query"]
+        for c in planned_creates(tf_env, module)
+    }
+    values = tmp_path / "prefix.yaml"
+    values.write_text("field_prefix: body\n")
+    assert run(["render", "--out", str(tmp_path / "out"), "--values", str(values)]) == 0
+    for detection, query in planned.items():
+        assert query == (tmp_path / "out" / "queries" / f"{detection}.lucene").read_text().strip()
+    assert (
+        planned["vm-deleted"].startswith("body.operationName:(")
+        and "body.resultType:" in planned["vm-deleted"]
+    )

@@ -177,7 +177,7 @@ def render(
     say(
         f"rendered {len(rendered.alerts)} alerts, {len(rendered.files)} files into {out}"
         + (f"; removed {len(removed)} stale" if removed else "")
-        + f" ({source_note(pack.catalog, values, selection.environment)})"
+        + f" ({source_note(pack.catalog, values, selection.environment, pack.templates.directory)})"
     )
 
 

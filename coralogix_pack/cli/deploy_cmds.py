@@ -97,7 +97,8 @@ def plan(
         print(plan_markdown(result), end="")
     else:
         out = console()
-        out.print(source_note(pack.catalog, values, selection.environment), markup=False)
+        note = source_note(pack.catalog, values, selection.environment, pack.templates.directory)
+        out.print(note, markup=False)
         print_plan(result, out)
     raise typer.Exit(2 if detailed_exitcode and result.changes else 0)
 
@@ -165,7 +166,8 @@ def apply(
             out.print(f"Applying the plan saved in {plan_file} ({source_note(pack.catalog, values)})")
         else:
             result = library.plan(pack, client, prune=prune, only=only or [])
-            out.print(source_note(pack.catalog, values, selection.environment), markup=False)
+            note = source_note(pack.catalog, values, selection.environment, pack.templates.directory)
+            out.print(note, markup=False)
         print_plan(result, out)
         if dry_run or not result.changes:
             if fmt == "json":

@@ -13,14 +13,21 @@ from coralogix_pack.cli.runner import app, err
 
 @app.command()
 def emulator(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8080,
-    host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port on 127.0.0.1 (0 picks a free one).")
+    ] = 8080,
+    host: Annotated[
+        str, typer.Option("--host", metavar="HOST", help="Loopback address to bind.")
+    ] = "127.0.0.1",
     api_key_file: KeyFileOpt = None,
-    page_size: Annotated[int, typer.Option("--page-size", help="Alerts per list page.")] = 50,
+    page_size: Annotated[int, typer.Option("--page-size", metavar="N", help="Alerts per list page.")] = 50,
     fault_rate: Annotated[
-        float, typer.Option("--fault-rate", help="Share of requests answered with an injected fault.")
+        float,
+        typer.Option(
+            "--fault-rate", metavar="RATE", help="Share of requests answered with an injected fault."
+        ),
     ] = 0.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the fault schedule.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", metavar="SEED", help="Seed of the fault schedule.")] = 0,
     behaviours: Annotated[
         list[str] | None,
         typer.Option(

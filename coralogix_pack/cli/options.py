@@ -106,14 +106,20 @@ RetryDelayOpt = Annotated[
 ]
 
 
-def source_note(catalog: Catalog, values: Sequence[Path] = (), environment: str | None = None) -> str:
-    """Which environment, catalog (a path, or "bundled NAME VERSION") and values files a command used."""
+def source_note(
+    catalog: Catalog,
+    values: Sequence[Path] = (),
+    environment: str | None = None,
+    templates: Path | None = None,
+) -> str:
+    """Which environment, catalog and templates (a path, or "bundled ...") and values files were used."""
     from coralogix_pack.resources import describe
 
     label = describe(catalog.directory, f"{catalog.pack.name} {catalog.pack.version}")
     files = ", ".join(str(v) for v in values) if values else "none"
     prefix = f"environment: {environment}; " if environment else ""
-    return f"{prefix}catalog: {label}; values: {files}"
+    shown = f"; templates: {describe(templates, 'templates')}" if templates is not None else ""
+    return f"{prefix}catalog: {label}{shown}; values: {files}"
 
 
 EnvOpt = Annotated[
