@@ -76,13 +76,26 @@ def catalog_dir(catalog: PathLike | None = None) -> Path:
 
 
 def validate(
-    catalog: PathLike | None = None, values: Sequence[PathLike] = (), templates: PathLike | None = None
+    catalog: PathLike | None = None,
+    values: Sequence[PathLike] = (),
+    templates: PathLike | None = None,
+    *,
+    allow_expired: bool = False,
+    expiry_warning_days: int = 14,
 ) -> Validation:
-    """Every problem of the catalog and values files at once (warnings included); raises nothing."""
+    """Every problem of the catalog and values files at once (warnings included); raises nothing.
+
+    An exception past its ``expires`` date is an error unless ``allow_expired``."""
     from coralogix_pack.validation import validate as run
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
-    loaded, diagnostics = run(catalog_dir, templates_dir, [Path(v) for v in values])
+    loaded, diagnostics = run(
+        catalog_dir,
+        templates_dir,
+        [Path(v) for v in values],
+        allow_expired=allow_expired,
+        warning_days=expiry_warning_days,
+    )
     return Validation(loaded, diagnostics)
 
 

@@ -10,6 +10,7 @@ from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.view import alert_view
+from coralogix_pack.tuning import DEFAULT_WARNING_DAYS, expiry_diagnostics
 from coralogix_pack.values import Values, load_values
 
 PROVENANCE_CODE = "CXP410"  # a vendor ATT&CK mapping kept as provenance that ATT&CK contradicts
@@ -34,9 +35,19 @@ def _checked(
 
 
 def validate(
-    catalog_dir: Path, templates_dir: Path, values_files: list[Path]
+    catalog_dir: Path,
+    templates_dir: Path,
+    values_files: list[Path],
+    *,
+    allow_expired: bool = False,
+    warning_days: int = DEFAULT_WARNING_DAYS,
 ) -> tuple[Catalog | None, list[Diagnostic]]:
-    catalog, _, _, found = _checked(catalog_dir, templates_dir, values_files)
+    """Every problem at once; an expired exception is an error unless ``allow_expired``."""
+    catalog, values, _, found = _checked(catalog_dir, templates_dir, values_files)
+    if values is not None:
+        found = sorted(
+            [*found, *expiry_diagnostics(values, warning_days=warning_days, allow_expired=allow_expired)]
+        )
     return catalog, found
 
 

@@ -36,11 +36,34 @@ class Webhook:
 
 
 @dataclass(frozen=True)
+class Exception_:
+    """An exclusion with an owner: matches of ``field`` in ``values``, or of a Lucene fragment."""
+
+    reason: str
+    owner: str
+    field: str | None = None
+    values: tuple[str, ...] = ()
+    lucene: str | None = None
+    expires: str | None = None  # YYYY-MM-DD
+    where: tuple[str, int] = ("", 0)  # values file and line, for messages
+
+    @property
+    def label(self) -> str:
+        what = f"{self.field} in {list(self.values)}" if self.field else f"lucene {self.lucene!r}"
+        return f"{what} ({self.owner}: {self.reason})"
+
+
+@dataclass(frozen=True)
 class DetectionOverride:
     enabled: bool | None = None
     priority: str | None = None
     threshold_count: int | None = None
     threshold_window: str | None = None
+    phantom: bool | None = None
+    exceptions: tuple[Exception_, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
+    incidents: Cadence | None = None
+    group_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,9 @@ class Values:
     severities: tuple[str, ...] = ()
     webhooks: tuple[Webhook, ...] = ()
     incidents: Cadence | None = None
+    phantom: bool = False
+    exceptions: tuple[Exception_, ...] = ()
+    webhooks_by_priority: dict[str, tuple[Webhook, ...]] = field(default_factory=dict)
     detections: dict[str, DetectionOverride] = field(default_factory=dict)
     sources: tuple[ValuesSource, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -69,6 +95,9 @@ class Values:
     def enabled(self, detection_id: str) -> bool:
         value = self.override(detection_id).enabled
         return True if value is None else value
+
+    def all_exceptions(self, detection_id: str) -> tuple[Exception_, ...]:
+        return (*self.exceptions, *self.override(detection_id).exceptions)
 
     def priority(self, detection_id: str, default: str) -> str:
         return self.override(detection_id).priority or default
@@ -100,6 +129,8 @@ class _Located:
     detections: dict[str, tuple[str, int]] = field(default_factory=dict)
     labels: dict[str, tuple[str, int]] = field(default_factory=dict)
     thresholds: dict[str, tuple[str, int]] = field(default_factory=dict)
+    group_by: dict[str, tuple[str, int]] = field(default_factory=dict)
+    exceptions: dict[tuple[str, ...], tuple[str, int]] = field(default_factory=dict)
 
 
 def load_values(paths: list[Path], catalog: Catalog) -> Values:
@@ -123,7 +154,7 @@ def load_values(paths: list[Path], catalog: Catalog) -> Values:
     found += _semantic_checks(merged, located, catalog)
     if errors_only(found):
         raise PackError(found)
-    return _build(merged, tuple(sources))
+    return _build(merged, tuple(sources), located)
 
 
 def _remember_locations(doc: Any, display: str, located: _Located) -> None:
@@ -134,6 +165,13 @@ def _remember_locations(doc: Any, display: str, located: _Located) -> None:
                 display,
                 doc.line_of(("detections", detection_id, "threshold")),
             )
+        if "group_by" in override:
+            located.group_by[detection_id] = (display, doc.line_of(("detections", detection_id, "group_by")))
+        for index, _ in enumerate(override.get("exceptions", [])):
+            path = ("detections", detection_id, "exceptions", index)
+            located.exceptions[(detection_id, str(index))] = (display, doc.line_of(path))
+    for index, _ in enumerate(doc.data.get("exceptions", [])):
+        located.exceptions[("*", str(index))] = (display, doc.line_of(("exceptions", index)))
     for key in doc.data.get("labels", {}):
         located.labels[key] = (display, doc.line_of(("labels", key)))
 
@@ -160,6 +198,17 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 "remove the threshold override",
                 code="CXP511",
             )
+    for detection_id, (file, line) in sorted(located.group_by.items()):
+        if detection_id in known and catalog.get(detection_id).kind != "threshold":
+            yield Diagnostic(
+                file,
+                line,
+                f"detections.{detection_id}.group_by",
+                f"{detection_id!r} is an immediate detection: it fires on every match, per group or not",
+                "use group_by on threshold detections only",
+                code="CXP511",
+            )
+    yield from _exception_checks(merged, located)
     for key, (file, line) in sorted(located.labels.items()):
         if key in RESERVED_LABELS:
             yield Diagnostic(
@@ -172,9 +221,67 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
             )
 
 
-def _build(raw: dict[str, Any], sources: tuple[ValuesSource, ...]) -> Values:
+def _exception_checks(merged: dict[str, Any], located: _Located) -> Iterator[Diagnostic]:
+    """Lucene fragments must parse and read the same way in Coralogix (the catalog's linter)."""
+    from coralogix_pack.lucene.syntax import lint
+
+    for (scope, index), (file, line) in sorted(located.exceptions.items()):
+        entries = (
+            merged.get("exceptions", [])
+            if scope == "*"
+            else merged["detections"][scope].get("exceptions", [])
+        )
+        entry = entries[int(index)] if int(index) < len(entries) else {}
+        fragment = entry.get("lucene")
+        if not fragment:
+            continue
+        path = "exceptions" if scope == "*" else f"detections.{scope}.exceptions"
+        for problem in lint(fragment):
+            if not problem.warning:
+                yield Diagnostic(
+                    file, line, f"{path}[{index}].lucene", problem.message, problem.hint, code="CXP300"
+                )
+
+
+def _webhooks(items: list[dict[str, Any]]) -> tuple[Webhook, ...]:
+    return tuple(
+        Webhook(
+            w.get("integration_id"),
+            tuple(w.get("recipients", [])),
+            w.get("notify_on"),
+            w.get("retrigger_minutes"),
+        )
+        for w in items
+    )
+
+
+def _exceptions(items: list[dict[str, Any]], where: list[tuple[str, int]]) -> tuple[Exception_, ...]:
+    found = []
+    for index, e in enumerate(items):
+        match = e.get("match") or {}
+        found.append(
+            Exception_(
+                reason=e["reason"],
+                owner=e["owner"],
+                field=match.get("field"),
+                values=tuple(match.get("values", [])),
+                lucene=e.get("lucene"),
+                expires=e.get("expires"),
+                where=where[index] if index < len(where) else ("", 0),
+            )
+        )
+    return tuple(found)
+
+
+def _build(raw: dict[str, Any], sources: tuple[ValuesSource, ...], located: _Located | None = None) -> Values:
+    located = located or _Located()
+
+    def where(scope: str, count: int) -> list[tuple[str, int]]:
+        return [located.exceptions.get((scope, str(i)), ("", 0)) for i in range(count)]
+
     filters = raw.get("label_filters", {})
     incidents = raw.get("incidents")
+    notifications = raw.get("notifications", {})
     return Values(
         name_prefix=raw.get("name_prefix", ""),
         field_prefix=raw.get("field_prefix", ""),
@@ -182,22 +289,25 @@ def _build(raw: dict[str, Any], sources: tuple[ValuesSource, ...]) -> Values:
         application_names=tuple(LabelFilter(**f) for f in filters.get("application_name", [])),
         subsystem_names=tuple(LabelFilter(**f) for f in filters.get("subsystem_name", [])),
         severities=tuple(filters.get("severities", [])),
-        webhooks=tuple(
-            Webhook(
-                w.get("integration_id"),
-                tuple(w.get("recipients", [])),
-                w.get("notify_on"),
-                w.get("retrigger_minutes"),
-            )
-            for w in raw.get("notifications", {}).get("webhooks", [])
-        ),
+        webhooks=_webhooks(notifications.get("webhooks", [])),
         incidents=Cadence(**incidents) if incidents is not None else None,
+        phantom=bool(raw.get("phantom", False)),
+        exceptions=_exceptions(raw.get("exceptions", []), where("*", len(raw.get("exceptions", [])))),
+        webhooks_by_priority={
+            priority: _webhooks(route.get("webhooks", []))
+            for priority, route in sorted(notifications.get("by_priority", {}).items())
+        },
         detections={
             detection_id: DetectionOverride(
                 o.get("enabled"),
                 o.get("priority"),
                 o.get("threshold", {}).get("count"),
                 o.get("threshold", {}).get("window"),
+                o.get("phantom"),
+                _exceptions(o.get("exceptions", []), where(detection_id, len(o.get("exceptions", [])))),
+                _webhooks((o.get("notifications") or {}).get("webhooks", [])),
+                Cadence(**o["incidents"]) if o.get("incidents") is not None else None,
+                tuple(o.get("group_by", [])),
             )
             for detection_id, o in sorted(raw.get("detections", {}).items())
         },

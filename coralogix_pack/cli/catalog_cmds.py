@@ -40,6 +40,13 @@ def validate(
         str,
         typer.Option("--format", metavar="FORMAT", help="text, json, or github (workflow annotations)."),
     ] = "text",
+    allow_expired: Annotated[
+        bool, typer.Option("--allow-expired", help="An expired exception is a warning, not an error.")
+    ] = False,
+    expiry_warning_days: Annotated[
+        int,
+        typer.Option("--expiry-warning-days", metavar="DAYS", help="Warn this long before expiry.", min=0),
+    ] = 14,
 ) -> None:
     """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
     from coralogix_pack import library
@@ -48,7 +55,9 @@ def validate(
     fmt = check_format(output, ("text", "json", "github"))
     selection = select_environment(env, values)
     values = selection.values
-    result = library.validate(catalog, values, templates)
+    result = library.validate(
+        catalog, values, templates, allow_expired=allow_expired, expiry_warning_days=expiry_warning_days
+    )
     shown = [d for d in result.diagnostics if provenance or d.code != PROVENANCE_CODE]
     vendor = [d for d in result.diagnostics if d.code == PROVENANCE_CODE]
     if fmt == "json":

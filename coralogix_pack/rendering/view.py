@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
-from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
+from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL, prefixed
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.ownership import MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.values import Cadence, LabelFilter, Values, Webhook
+from coralogix_pack.tuning import with_exceptions
+from coralogix_pack.values import Cadence, Exception_, LabelFilter, Values, Webhook
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class AlertView:
     detection: Detection
     field_prefix: str = ""
     query_template: str = ""  # the query with FIELD_PREFIX_SENTINEL where a prefix goes (Terraform)
+    phantom: bool = False  # canary: deployed in phantom mode, never notifies
+    group_by: tuple[str, ...] = ()  # threshold: count per value of these fields
+    exceptions: tuple[Exception_, ...] = ()
+    base_query: str = ""  # the query before exceptions
 
 
 def alert_view(
@@ -44,27 +49,36 @@ def alert_view(
         **values.labels,
         **ownership_labels(catalog.pack.name, detection.id, catalog.pack.version, managed_by),
     }
+    override = values.override(detection.id)
     # Explicit cadences: the backend fills omitted ones in, which would then read as a difference
-    cadence = values.incidents or Cadence()
+    cadence = override.incidents or values.incidents or Cadence()
+    priority = values.priority(detection.id, detection.priority)
+    routes = (*values.webhooks, *values.webhooks_by_priority.get(priority, ()), *override.webhooks)
+    exceptions = values.all_exceptions(detection.id)
+    base = render_query(detection.query, values.field_prefix)
     description = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
     return AlertView(
         id=detection.id,
         name=values.name_prefix + detection.title,
         description=description,
         enabled=values.enabled(detection.id),
-        priority=values.priority(detection.id, detection.priority),
+        priority=priority,
         kind=detection.kind,
         threshold=values.threshold(detection.id, detection.threshold),
-        query=render_query(detection.query, values.field_prefix),
+        query=with_exceptions(base, exceptions, values.field_prefix),
         labels=dict(sorted(labels.items())),
         application_names=values.application_names,
         subsystem_names=values.subsystem_names,
         severities=values.severities,
-        webhooks=tuple(_explicit(w, cadence) for w in values.webhooks),
+        webhooks=tuple(_explicit(w, cadence) for w in routes),
         incidents=cadence,
         detection=detection,
         field_prefix=values.field_prefix,
         query_template=render_query(detection.query, FIELD_PREFIX_SENTINEL),
+        phantom=values.phantom if override.phantom is None else override.phantom,
+        group_by=tuple(prefixed(f, values.field_prefix) for f in override.group_by),
+        exceptions=exceptions,
+        base_query=base,
     )
 
 
