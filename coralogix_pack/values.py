@@ -223,7 +223,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
 
 def _exception_checks(merged: dict[str, Any], located: _Located) -> Iterator[Diagnostic]:
     """Lucene fragments must parse and read the same way in Coralogix (the catalog's linter)."""
-    from coralogix_pack.lucene.syntax import lint
+    from coralogix_pack.lucene.syntax import lint, without_field_prefix
 
     for (scope, index), (file, line) in sorted(located.exceptions.items()):
         entries = (
@@ -236,7 +236,7 @@ def _exception_checks(merged: dict[str, Any], located: _Located) -> Iterator[Dia
         if not fragment:
             continue
         path = "exceptions" if scope == "*" else f"detections.{scope}.exceptions"
-        for problem in lint(fragment):
+        for problem in lint(without_field_prefix(fragment, merged.get("field_prefix", ""))):
             if not problem.warning:
                 yield Diagnostic(
                     file, line, f"{path}[{index}].lucene", problem.message, problem.hint, code="CXP300"

@@ -168,6 +168,31 @@ def test_variable_validation_rejects_bad_inputs(tf_env, module, inputs, message)
     assert "Invalid function argument" not in output
 
 
+TUNING = """\
+notifications:
+  webhooks: [{integration_id: 1}]
+  by_priority:
+    P1: {webhooks: [{integration_id: 9, notify_on: triggered_and_resolved}]}
+exceptions:
+  - match: {field: identity.claims.appid, values: [aaaa-bbbb, 'say "hi" \\\\ there']}
+    reason: nightly automation
+    owner: platform-team
+    expires: "2099-01-31"
+field_prefix: body
+detections:
+  resource-deallocated:
+    phantom: true
+    exceptions:
+      - lucene: 'body.identity.claims.name:"Deallocator Bot"'
+        reason: scheduled deallocation
+        owner: secops
+  bulk-vm-deletion:
+    group_by: [identity.claims.appid]
+    notifications: {webhooks: [{recipients: [a@b.c]}]}
+    incidents: {notify_on: triggered_and_resolved, retrigger_minutes: 60}
+"""
+
+
 API_WINDOW_TO_TF = {
     "LOGS_TIME_WINDOW_VALUE_MINUTES_5_OR_UNSPECIFIED": "5_MINUTES",
     "LOGS_TIME_WINDOW_VALUE_MINUTES_10": "10_MINUTES",
@@ -204,6 +229,8 @@ def _from_json(alert: dict) -> dict:
         "incidents": (NOTIFY[p["incidentsSettings"]["notifyOn"]], p["incidentsSettings"]["minutes"]),
         "webhooks": sorted((NOTIFY[h["notifyOn"]], h["minutes"]) for h in hooks),
         "labels": p["entityLabels"],
+        "phantom": bool(p.get("phantomMode", False)),
+        "group_by": p.get("groupByKeys", []),
     }
 
 
@@ -225,11 +252,15 @@ def _from_plan(after: dict) -> dict:
         "incidents": (incidents["notify_on"], incidents["retriggering_period"]["minutes"]),
         "webhooks": sorted((h["notify_on"], h["retriggering_period"]["minutes"]) for h in hooks),
         "labels": after["labels"],
+        "phantom": bool(after.get("phantom_mode", False)),
+        "group_by": after.get("group_by") or [],
     }
 
 
 @pytest.mark.parametrize(
-    "values", [None, "examples/values.production.yaml", "field_prefix: logRecord.body\n"]
+    "values",
+    [None, "examples/values.production.yaml", "field_prefix: logRecord.body\n", TUNING],
+    ids=["default", "production", "prefix", "tuning"],
 )
 def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
     out = tmp_path / "out"

@@ -265,6 +265,21 @@ def with_field_prefix(tree: Item, prefix: str) -> Item:
     return tree
 
 
+def without_field_prefix(query: str, prefix: str) -> str:
+    """``query`` with ``prefix.`` taken off the field names that carry it (for linting fragments
+    written against nested records); the query itself when it does not parse."""
+    if not prefix:
+        return query
+    try:
+        tree = copy.deepcopy(parse(query))
+    except QuerySyntaxError:
+        return query
+    for node, _ in walk(tree):
+        if isinstance(node, SearchField) and node.name.startswith(prefix + "."):
+            node.name = node.name[len(prefix) + 1 :]
+    return str(tree)
+
+
 def _single_line(tree: Item) -> Item:
     """Fold layout whitespace between tokens (never inside phrases) to one space."""
     for node, _ in walk(tree):
