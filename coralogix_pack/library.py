@@ -154,11 +154,13 @@ def select(catalog: Catalog, ids: Iterable[str], source: str) -> list[str]:
 
 
 def run_tests(pack: LoadedPack | Catalog, ids: Iterable[str] = ()) -> list[DetectionReport]:
-    """Each detection's test records through the evaluator, in both case modes."""
+    """Each detection's test records through the evaluator, in both case modes (with the values'
+    exceptions applied when ``pack`` carries values)."""
     from coralogix_pack.testing.cases import run_tests as run
 
     catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
-    return run(catalog, select(catalog, ids, "detection ids"))
+    values = pack.values if isinstance(pack, LoadedPack) else None
+    return run(catalog, select(catalog, ids, "detection ids"), values)
 
 
 def backtest(

@@ -82,6 +82,12 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         out.print(f"{alert['time']}  {alert['detection']}  {alert['matches']} match(es)  records {records}")
     if len(result.alerts) > max_alerts:
         out.print(f"... {len(result.alerts) - max_alerts} more alerts (use --format json for all)")
+    for detection_id, tally in sorted(result.detections.items()):
+        for label, count in tally.suppressed.items():
+            dead = "  (dead: it suppressed nothing in this input)" if count == 0 else ""
+            out.print(
+                f"exception on {detection_id}: {label}: suppressed {count} match(es){dead}", markup=False
+            )
 
 
 def print_plan(plan: Plan, out: Console) -> None:

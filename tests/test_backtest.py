@@ -46,7 +46,12 @@ def test_one_vm_delete_lifecycle(cli, tmp_path):
     report = _json(cli, _write(tmp_path / "vm.ndjson", records))
     assert report["records"] == 3 and report["skipped"] == 0
     assert sorted(report["detections"]) == sorted(DETECTION_IDS)
-    assert report["detections"]["vm-deleted"] == {"matches": 1, "alerts": 1, "enabled": True}
+    assert report["detections"]["vm-deleted"] == {
+        "matches": 1,
+        "alerts": 1,
+        "enabled": True,
+        "exceptions": [],
+    }
     assert report["detections"]["resource-deleted"]["matches"] == 1
     assert report["detections"]["locked-vm-delete-attempt"]["matches"] == 0
     vm_alert = next(a for a in report["alerts"] if a["detection"] == "vm-deleted")
@@ -62,7 +67,8 @@ def test_one_vm_delete_lifecycle(cli, tmp_path):
 def test_bulk_disk_deletion(cli, tmp_path, count, alerts):
     report = _json(cli, _write(tmp_path / "disks.ndjson", _ops("Microsoft.Compute/disks/delete", count, 100)))
     assert report["detections"]["disk-deleted"]["matches"] == count
-    assert report["detections"]["bulk-disk-deletion"] == {"matches": count, "alerts": alerts, "enabled": True}
+    expected = {"matches": count, "alerts": alerts, "enabled": True, "exceptions": []}
+    assert report["detections"]["bulk-disk-deletion"] == expected
 
 
 def test_window_edges():
@@ -157,7 +163,7 @@ def test_from_to_and_values(cli, tmp_path):
     )
     report = _json(cli, path, "--values", values)
     assert report["detections"]["bulk-disk-deletion"]["alerts"] == 0
-    assert report["detections"]["disk-deleted"] == {"matches": 0, "alerts": 0, "enabled": False}
+    assert report["detections"]["disk-deleted"] == {"matches": 0, "alerts": 0, "enabled": False, "exceptions": []}
 
 
 def test_field_prefix_from_values(cli, tmp_path):

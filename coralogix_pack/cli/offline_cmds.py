@@ -18,6 +18,7 @@ def test_command(
         list[str] | None, typer.Argument(metavar="[ID]...", help="Detection ids (default: all).")
     ] = None,
     catalog: CatalogOpt = None,
+    values: ValuesOpt = None,
     output: FormatOpt = "text",
 ) -> None:
     """Run each detection's test records through the evaluator in both case modes."""
@@ -25,7 +26,8 @@ def test_command(
     from coralogix_pack.reports import console, print_test_reports
 
     fmt = check_format(output)
-    reports = library.run_tests(library.load_catalog(catalog), ids or [])
+    source = library.load_pack(catalog, values) if values else library.load_catalog(catalog)
+    reports = library.run_tests(source, ids or [])
     ok = all(r.ok for r in reports)
     if fmt == "json":
         document = {"format_version": "1", "ok": ok, "detections": [r.as_dict() for r in reports]}

@@ -21,6 +21,7 @@ from coralogix_pack.query.client import QueryClient, QueryFailed, QueryResult
 from coralogix_pack.query.windows import DAY, bucket_start, chunk_step, merged, tiles
 from coralogix_pack.rendering.view import AlertView
 from coralogix_pack.testing.timeutil import format_time
+from coralogix_pack.tuning import exception_clause
 
 IDENTITY_FIELDS = ("identity.claims.name", "caller", "identity.claims.appid")
 RESOURCE_FIELDS = ("resourceId",)
@@ -49,6 +50,7 @@ class DetectionPreview:
     grids: dict[str, int] = field(default_factory=dict)  # threshold: windows over N per grid
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    suppressed: list[tuple[str, int]] = field(default_factory=list)  # (exception, matches it removed)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class DetectionPreview:
             "top_identities": [t.as_dict() for t in self.top_identities],
             "top_resources": [t.as_dict() for t in self.top_resources],
             "warnings": self.warnings,
+            "exceptions": [{"exception": label, "suppressed": n} for label, n in self.suppressed],
         }
 
 
@@ -119,6 +122,16 @@ class Previewer:
             if result.matches:
                 result.top_identities = self._top(stages, IDENTITY_FIELDS, "identity", view, result)
                 result.top_resources = self._top(stages, RESOURCE_FIELDS, "resource", view, result)
+            for exception in view.exceptions:
+                clause = exception_clause(exception, view.field_prefix)
+                removed = dataprime.base(filters, f"({view.base_query}) AND ({clause})")
+                rows = self._run(dataprime.count(removed), self.start, self.end, result).rows
+                hits = (
+                    _int((rows[0].data or {}).get("hits", 0))
+                    if rows and isinstance(rows[0].data, dict)
+                    else 0
+                )
+                result.suppressed.append((exception.label, hits))
         except QueryFailed as exc:
             result.error = str(exc)
         return result

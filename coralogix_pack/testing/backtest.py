@@ -9,11 +9,14 @@ from typing import Any
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
+from coralogix_pack.lucene.fields import prefixed
 from coralogix_pack.lucene.prefilter import Prefilter
+from coralogix_pack.lucene.records import as_text, leaves
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.testing.inputs import Match, Reader, Skipped, describe, in_time_order
 from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
-from coralogix_pack.testing.windows import Alert, ImmediateFiring, ThresholdFiring, firing_for
+from coralogix_pack.testing.windows import Alert, Firing, GroupedFiring, firing_for
+from coralogix_pack.tuning import exception_clause
 from coralogix_pack.values import Values
 
 DEFAULT_REORDER_SECONDS = 600.0
@@ -24,6 +27,16 @@ class DetectionTally:
     enabled: bool
     matches: int = 0
     alerts: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)  # exception label -> matches it removed
+
+    def as_dict(self) -> dict[str, Any]:
+        exceptions = [{"exception": k, "suppressed": v} for k, v in self.suppressed.items()]
+        return {
+            "matches": self.matches,
+            "alerts": self.alerts,
+            "enabled": self.enabled,
+            "exceptions": exceptions,
+        }
 
 
 @dataclass
@@ -41,10 +54,7 @@ class BacktestResult:
             "records": self.records,
             "skipped": self.skipped,
             "out_of_range": self.out_of_range,
-            "detections": {
-                k: {"matches": v.matches, "alerts": v.alerts, "enabled": v.enabled}
-                for k, v in sorted(self.detections.items())
-            },
+            "detections": {k: v.as_dict() for k, v in sorted(self.detections.items())},
             "alerts": self.alerts,
         }
 
@@ -53,7 +63,9 @@ class BacktestResult:
 class _Rule:
     id: str
     query: CompiledQuery
-    firing: ImmediateFiring | ThresholdFiring
+    firing: Firing
+    exceptions: tuple[tuple[str, CompiledQuery], ...] = ()  # (label, clause): a match of one is removed
+    group_by: tuple[tuple[str, ...], ...] = ()  # field paths whose values split the threshold count
 
 
 def _rules(catalog: Catalog, values: Values, case_sensitive: bool) -> list[_Rule]:
@@ -63,7 +75,15 @@ def _rules(catalog: Catalog, values: Values, case_sensitive: bool) -> list[_Rule
             continue
         threshold = values.threshold(detection.id, detection.threshold)
         query = compile_query(render_query(detection.query, values.field_prefix), case_sensitive)
-        rules.append(_Rule(detection.id, query, firing_for(detection.id, threshold)))
+        exceptions = tuple(
+            (e.label, compile_query(exception_clause(e, values.field_prefix), case_sensitive))
+            for e in values.all_exceptions(detection.id)
+        )
+        groups = tuple(
+            tuple(prefixed(f, values.field_prefix).split(".")) for f in values.override(detection.id).group_by
+        )
+        firing = GroupedFiring(detection.id, threshold) if groups else firing_for(detection.id, threshold)
+        rules.append(_Rule(detection.id, query, firing, exceptions, groups))
     return rules
 
 
@@ -85,6 +105,9 @@ def backtest(
     result = BacktestResult(
         detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}
     )
+    for detection in catalog.detections:
+        for exception in values.all_exceptions(detection.id):
+            result.detections[detection.id].suppressed[exception.label] = 0
     rules = _rules(catalog, values, case_sensitive)
     firings = {rule.id: rule.firing for rule in rules}
 
@@ -97,10 +120,17 @@ def backtest(
     for match in in_time_order(
         _matches(reader, rules, case_sensitive, start, end, result, skip), reorder_seconds
     ):
-        for detection_id in match.detections:
+        for detection_id, group in zip(
+            match.detections, match.groups or [None] * len(match.detections), strict=True
+        ):
             tally = result.detections[detection_id]
             tally.matches += 1
-            alert = firings[detection_id].feed(match.time, match.number)
+            firing = firings[detection_id]
+            alert = (
+                firing.feed_group(group, match.time, match.number)
+                if isinstance(firing, GroupedFiring)
+                else firing.feed(match.time, match.number)
+            )
             if alert is not None:
                 tally.alerts += 1
                 result.alerts.append(_alert_dict(alert))
@@ -135,10 +165,30 @@ def _matches(
         if not candidates:
             continue
         doc = Document(record, fold)  # one token cache shared by the candidate rules
-        matched = tuple(rules[i].id for i in candidates if rules[i].query.root.match(doc))
-        if matched:
-            yield Match(moment, number, matched)
+        matched = tuple(rules[i] for i in candidates if rules[i].query.root.match(doc))
+        kept = tuple(rule for rule in matched if not rule.exceptions or not _suppressed(rule, doc, result))
+        if kept:
+            groups = tuple(_group(rule, record) for rule in kept) if any(r.group_by for r in kept) else ()
+            yield Match(moment, number, tuple(rule.id for rule in kept), groups)
     result.records = number - result.out_of_range
+
+
+def _suppressed(rule: _Rule, doc: Document, result: BacktestResult) -> bool:
+    """Count the match against every exception that removes it; True when one does."""
+    hits = [label for label, clause in rule.exceptions if clause.root.match(doc)]
+    for label in hits:
+        result.detections[rule.id].suppressed[label] += 1
+    return bool(hits)
+
+
+def _group(rule: _Rule, record: dict[str, Any]) -> str | None:
+    if not rule.group_by:
+        return None
+    parts = []
+    for path in rule.group_by:
+        value = next(iter(leaves(record, path)), None)
+        parts.append(as_text(value) or "")
+    return "|".join(parts)
 
 
 def _alert_dict(alert: Alert) -> dict[str, Any]:

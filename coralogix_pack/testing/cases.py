@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coralogix_pack.catalog.model import Catalog, Detection, Scenario
 from coralogix_pack.lucene.evaluator import CompiledQuery, UnsupportedQuery, compile_query
-from coralogix_pack.lucene.syntax import QuerySyntaxError
+from coralogix_pack.lucene.syntax import QuerySyntaxError, without_field_prefix
 from coralogix_pack.testing.timeutil import format_time, parse_time
 from coralogix_pack.testing.windows import firing_for
+from coralogix_pack.tuning import with_exceptions
+from coralogix_pack.values import Exception_, Values
 
 MODES = {"case-insensitive": False, "case-sensitive": True}
 
@@ -76,11 +78,14 @@ def scenario_records(scenario: Scenario) -> list[tuple[float, dict[str, Any]]]:
     return records
 
 
-def run_detection(detection: Detection) -> DetectionReport:
+def run_detection(detection: Detection, exceptions: tuple[Exception_, ...] = ()) -> DetectionReport:
+    """The detection's test records against its query, with the values files' exceptions applied
+    (a record an exception removes no longer matches: a test that expects it shows the conflict)."""
     report = DetectionReport(detection.id, problems=coverage_problems(detection))
+    text = with_exceptions(detection.query, exceptions)
     for mode, case_sensitive in MODES.items():
         try:
-            query = compile_query(detection.query, case_sensitive)
+            query = compile_query(text, case_sensitive)
         except (QuerySyntaxError, UnsupportedQuery) as exc:
             report.problems.append(f"query cannot be evaluated: {exc}")
             return report
@@ -129,6 +134,19 @@ def _word(match: bool) -> str:
     return "match" if match else "no match"
 
 
-def run_tests(catalog: Catalog, ids: list[str] | None = None) -> list[DetectionReport]:
+def run_tests(
+    catalog: Catalog, ids: list[str] | None = None, values: Values | None = None
+) -> list[DetectionReport]:
     selected = [catalog.get(i) for i in ids] if ids else list(catalog.detections)
-    return [run_detection(d) for d in selected]
+    return [run_detection(d, _unprefixed(values, d.id)) for d in selected]
+
+
+def _unprefixed(values: Values | None, detection_id: str) -> tuple[Exception_, ...]:
+    """Exceptions as they apply to test records, which are written without the field prefix."""
+    if values is None:
+        return ()
+    prefix = values.field_prefix
+    return tuple(
+        replace(e, lucene=without_field_prefix(e.lucene, prefix)) if e.lucene else e
+        for e in values.all_exceptions(detection_id)
+    )

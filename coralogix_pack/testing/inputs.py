@@ -34,6 +34,7 @@ class Match:
     time: float
     number: int
     detections: tuple[str, ...]
+    groups: tuple[str | None, ...] = ()  # per detection: its group-by key, when it counts per group
 
 
 @dataclass(frozen=True)

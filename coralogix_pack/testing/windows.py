@@ -56,6 +56,27 @@ class ThresholdFiring:
         return None
 
 
+@dataclass
+class GroupedFiring:
+    """A threshold counted separately per group-by key (the API's groupByKeys): one window each."""
+
+    detection: str
+    threshold: Threshold | None
+    _groups: dict[str | None, ThresholdFiring | ImmediateFiring] = field(default_factory=dict)
+
+    def feed_group(self, group: str | None, time: float, ref: Any) -> Alert | None:
+        firing = self._groups.get(group)
+        if firing is None:
+            firing = self._groups[group] = firing_for(self.detection, self.threshold)
+        return firing.feed(time, ref)
+
+    def feed(self, time: float, ref: Any) -> Alert | None:
+        return self.feed_group(None, time, ref)
+
+
+Firing = ImmediateFiring | ThresholdFiring | GroupedFiring
+
+
 def firing_for(detection_id: str, threshold: Threshold | None) -> ImmediateFiring | ThresholdFiring:
     """Threshold detections count in windows; the others fire on every match."""
     if threshold is not None:

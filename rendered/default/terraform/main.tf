@@ -141,19 +141,45 @@ locals {
     retrigger_minutes = coalesce(try(var.incidents.retrigger_minutes, null), 10)
   }
 
-  notification_group = length(var.notifications.webhooks) == 0 ? null : {
-    webhooks_settings = [for w in var.notifications.webhooks : {
+  # Per detection: its own incident cadence, else the module's.
+  incidents_for = { for id, d in local.catalog : id => {
+    notify_on         = coalesce(try(var.detections[id].incidents.notify_on, null), local.incidents.notify_on)
+    retrigger_minutes = coalesce(try(var.detections[id].incidents.retrigger_minutes, null), local.incidents.retrigger_minutes)
+  } }
+
+  # The default webhooks, then those of the alert's priority, then the detection's own.
+  webhooks_for = { for id, d in local.catalog : id => concat(
+    var.notifications.webhooks,
+    try(var.notifications.by_priority[local.priority[id]].webhooks, []),
+    try(var.detections[id].notifications.webhooks, []),
+  ) }
+
+  notification_group = { for id, d in local.catalog : id => length(local.webhooks_for[id]) == 0 ? null : {
+    webhooks_settings = [for w in local.webhooks_for[id] : {
       integration_id      = w.integration_id == null ? null : tostring(w.integration_id)
       recipients          = w.recipients
-      notify_on           = local.notify_on[coalesce(w.notify_on, local.incidents.notify_on)]
-      retriggering_period = { minutes = coalesce(w.retrigger_minutes, local.incidents.retrigger_minutes) }
+      notify_on           = local.notify_on[coalesce(w.notify_on, local.incidents_for[id].notify_on)]
+      retriggering_period = { minutes = coalesce(w.retrigger_minutes, local.incidents_for[id].retrigger_minutes) }
     }]
-  }
+  } }
 
-  incidents_settings = {
-    notify_on           = local.notify_on[local.incidents.notify_on]
-    retriggering_period = { minutes = local.incidents.retrigger_minutes }
-  }
+  incidents_settings = { for id, d in local.catalog : id => {
+    notify_on           = local.notify_on[local.incidents_for[id].notify_on]
+    retriggering_period = { minutes = local.incidents_for[id].retrigger_minutes }
+  } }
+
+  phantom = { for id, d in local.catalog : id => coalesce(try(var.detections[id].phantom, null), var.phantom) }
+
+  # Exceptions become an explicit AND NOT (...) clause, composed exactly as pack render does.
+  exception_clauses = { for id, d in local.catalog : id => [
+    for e in concat(var.exceptions, try(var.detections[id].exceptions, [])) :
+    e.lucene != null ? "(${e.lucene})" : "${local.field_prefix}${e.match.field}:(${join(" OR ", [for v in e.match.values : jsonencode(v)])})"
+  ] }
+  query = { for id, d in local.catalog : id => (
+    length(local.exception_clauses[id]) == 0 ? d.query : "(${d.query}) AND NOT (${join(" OR ", local.exception_clauses[id])})"
+  ) }
+
+  group_by = { for id, d in local.catalog : id => [for f in try(var.detections[id].group_by, []) : "${local.field_prefix}${f}"] }
 }
 
 # bulk-disk-deletion: More than 10 Azure managed disks deleted within 20 minutes
@@ -165,14 +191,16 @@ resource "coralogix_alert" "bulk_disk_deletion" {
   priority    = local.priority["bulk-disk-deletion"]
   labels      = merge(var.labels, local.ownership_labels["bulk-disk-deletion"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["bulk-disk-deletion"]
+  incidents_settings = local.incidents_settings["bulk-disk-deletion"]
+  notification_group = local.notification_group["bulk-disk-deletion"]
+  group_by           = length(local.group_by["bulk-disk-deletion"]) == 0 ? null : local.group_by["bulk-disk-deletion"]
 
   type_definition = {
     logs_threshold = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["bulk-disk-deletion"].query
+          lucene_query  = local.query["bulk-disk-deletion"]
           label_filters = local.label_filters
         }
       }
@@ -197,14 +225,16 @@ resource "coralogix_alert" "bulk_vm_deletion" {
   priority    = local.priority["bulk-vm-deletion"]
   labels      = merge(var.labels, local.ownership_labels["bulk-vm-deletion"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["bulk-vm-deletion"]
+  incidents_settings = local.incidents_settings["bulk-vm-deletion"]
+  notification_group = local.notification_group["bulk-vm-deletion"]
+  group_by           = length(local.group_by["bulk-vm-deletion"]) == 0 ? null : local.group_by["bulk-vm-deletion"]
 
   type_definition = {
     logs_threshold = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["bulk-vm-deletion"].query
+          lucene_query  = local.query["bulk-vm-deletion"]
           label_filters = local.label_filters
         }
       }
@@ -229,14 +259,15 @@ resource "coralogix_alert" "disk_deleted" {
   priority    = local.priority["disk-deleted"]
   labels      = merge(var.labels, local.ownership_labels["disk-deleted"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["disk-deleted"]
+  incidents_settings = local.incidents_settings["disk-deleted"]
+  notification_group = local.notification_group["disk-deleted"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["disk-deleted"].query
+          lucene_query  = local.query["disk-deleted"]
           label_filters = local.label_filters
         }
       }
@@ -253,14 +284,15 @@ resource "coralogix_alert" "locked_vm_delete_attempt" {
   priority    = local.priority["locked-vm-delete-attempt"]
   labels      = merge(var.labels, local.ownership_labels["locked-vm-delete-attempt"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["locked-vm-delete-attempt"]
+  incidents_settings = local.incidents_settings["locked-vm-delete-attempt"]
+  notification_group = local.notification_group["locked-vm-delete-attempt"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["locked-vm-delete-attempt"].query
+          lucene_query  = local.query["locked-vm-delete-attempt"]
           label_filters = local.label_filters
         }
       }
@@ -277,14 +309,15 @@ resource "coralogix_alert" "public_ip_associated" {
   priority    = local.priority["public-ip-associated"]
   labels      = merge(var.labels, local.ownership_labels["public-ip-associated"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["public-ip-associated"]
+  incidents_settings = local.incidents_settings["public-ip-associated"]
+  notification_group = local.notification_group["public-ip-associated"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["public-ip-associated"].query
+          lucene_query  = local.query["public-ip-associated"]
           label_filters = local.label_filters
         }
       }
@@ -301,14 +334,15 @@ resource "coralogix_alert" "resource_deallocated" {
   priority    = local.priority["resource-deallocated"]
   labels      = merge(var.labels, local.ownership_labels["resource-deallocated"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["resource-deallocated"]
+  incidents_settings = local.incidents_settings["resource-deallocated"]
+  notification_group = local.notification_group["resource-deallocated"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["resource-deallocated"].query
+          lucene_query  = local.query["resource-deallocated"]
           label_filters = local.label_filters
         }
       }
@@ -325,14 +359,15 @@ resource "coralogix_alert" "resource_deleted" {
   priority    = local.priority["resource-deleted"]
   labels      = merge(var.labels, local.ownership_labels["resource-deleted"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["resource-deleted"]
+  incidents_settings = local.incidents_settings["resource-deleted"]
+  notification_group = local.notification_group["resource-deleted"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["resource-deleted"].query
+          lucene_query  = local.query["resource-deleted"]
           label_filters = local.label_filters
         }
       }
@@ -349,14 +384,15 @@ resource "coralogix_alert" "vm_backup_deleted" {
   priority    = local.priority["vm-backup-deleted"]
   labels      = merge(var.labels, local.ownership_labels["vm-backup-deleted"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["vm-backup-deleted"]
+  incidents_settings = local.incidents_settings["vm-backup-deleted"]
+  notification_group = local.notification_group["vm-backup-deleted"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["vm-backup-deleted"].query
+          lucene_query  = local.query["vm-backup-deleted"]
           label_filters = local.label_filters
         }
       }
@@ -373,14 +409,15 @@ resource "coralogix_alert" "vm_deleted" {
   priority    = local.priority["vm-deleted"]
   labels      = merge(var.labels, local.ownership_labels["vm-deleted"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["vm-deleted"]
+  incidents_settings = local.incidents_settings["vm-deleted"]
+  notification_group = local.notification_group["vm-deleted"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["vm-deleted"].query
+          lucene_query  = local.query["vm-deleted"]
           label_filters = local.label_filters
         }
       }
@@ -397,14 +434,15 @@ resource "coralogix_alert" "vm_password_reset" {
   priority    = local.priority["vm-password-reset"]
   labels      = merge(var.labels, local.ownership_labels["vm-password-reset"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["vm-password-reset"]
+  incidents_settings = local.incidents_settings["vm-password-reset"]
+  notification_group = local.notification_group["vm-password-reset"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["vm-password-reset"].query
+          lucene_query  = local.query["vm-password-reset"]
           label_filters = local.label_filters
         }
       }
@@ -421,14 +459,15 @@ resource "coralogix_alert" "vm_reimaged" {
   priority    = local.priority["vm-reimaged"]
   labels      = merge(var.labels, local.ownership_labels["vm-reimaged"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["vm-reimaged"]
+  incidents_settings = local.incidents_settings["vm-reimaged"]
+  notification_group = local.notification_group["vm-reimaged"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["vm-reimaged"].query
+          lucene_query  = local.query["vm-reimaged"]
           label_filters = local.label_filters
         }
       }
@@ -445,14 +484,15 @@ resource "coralogix_alert" "vm_turned_off" {
   priority    = local.priority["vm-turned-off"]
   labels      = merge(var.labels, local.ownership_labels["vm-turned-off"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["vm-turned-off"]
+  incidents_settings = local.incidents_settings["vm-turned-off"]
+  notification_group = local.notification_group["vm-turned-off"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["vm-turned-off"].query
+          lucene_query  = local.query["vm-turned-off"]
           label_filters = local.label_filters
         }
       }
@@ -469,14 +509,15 @@ resource "coralogix_alert" "vmss_extension_changed" {
   priority    = local.priority["vmss-extension-changed"]
   labels      = merge(var.labels, local.ownership_labels["vmss-extension-changed"])
 
-  incidents_settings = local.incidents_settings
-  notification_group = local.notification_group
+  phantom_mode       = local.phantom["vmss-extension-changed"]
+  incidents_settings = local.incidents_settings["vmss-extension-changed"]
+  notification_group = local.notification_group["vmss-extension-changed"]
 
   type_definition = {
     logs_immediate = {
       logs_filter = {
         simple_filter = {
-          lucene_query  = local.catalog["vmss-extension-changed"].query
+          lucene_query  = local.query["vmss-extension-changed"]
           label_filters = local.label_filters
         }
       }

@@ -25,7 +25,7 @@ variable "field_prefix" {
 }
 
 variable "detections" {
-  description = "Per-detection overrides keyed by detection id: enabled, priority (P1-P5), threshold { count, window }."
+  description = "Per-detection overrides keyed by detection id: enabled, priority (P1-P5), threshold { count, window }, phantom, exceptions, notifications { webhooks }, incidents, group_by."
   type = map(object({
     enabled  = optional(bool)
     priority = optional(string)
@@ -33,6 +33,30 @@ variable "detections" {
       count  = optional(number)
       window = optional(string)
     }))
+    phantom = optional(bool)
+    exceptions = optional(list(object({
+      match = optional(object({
+        field  = string
+        values = list(string)
+      }))
+      lucene  = optional(string)
+      reason  = string
+      owner   = string
+      expires = optional(string)
+    })), [])
+    notifications = optional(object({
+      webhooks = optional(list(object({
+        integration_id    = optional(number)
+        recipients        = optional(list(string))
+        notify_on         = optional(string)
+        retrigger_minutes = optional(number)
+      })), [])
+    }), {})
+    incidents = optional(object({
+      notify_on         = optional(string)
+      retrigger_minutes = optional(number)
+    }))
+    group_by = optional(list(string), [])
   }))
   default = {}
 
@@ -53,6 +77,32 @@ variable "detections" {
   validation {
     condition     = alltrue([for d in values(var.detections) : floor(coalesce(try(d.threshold.count, null), 0)) == coalesce(try(d.threshold.count, null), 0) && coalesce(try(d.threshold.count, null), 0) >= 0 && coalesce(try(d.threshold.count, null), 0) <= 1000000])
     error_message = "Threshold count must be a whole number from 0 to 1000000."
+  }
+}
+
+variable "phantom" {
+  description = "Canary mode for every alert: deployed in Coralogix phantom mode (evaluated, never notifies)."
+  type        = bool
+  default     = false
+}
+
+variable "exceptions" {
+  description = "Exceptions for every detection: match { field, values } or a lucene fragment, with reason, owner and an optional expires date. Rendered as AND NOT (...) on each query."
+  type = list(object({
+    match = optional(object({
+      field  = string
+      values = list(string)
+    }))
+    lucene  = optional(string)
+    reason  = string
+    owner   = string
+    expires = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for e in var.exceptions : (e.match == null) != (e.lucene == null)])
+    error_message = "Each exception needs exactly one of match or lucene."
   }
 }
 
@@ -93,7 +143,7 @@ variable "label_filters" {
 }
 
 variable "notifications" {
-  description = "Webhooks notified by every alert: integration_id (outgoing webhook id) or recipients (e-mails), optional notify_on and retrigger_minutes."
+  description = "Webhooks notified by every alert (integration_id or recipients, optional notify_on and retrigger_minutes), and by_priority: extra webhooks for the alerts of a priority."
   type = object({
     webhooks = optional(list(object({
       integration_id    = optional(number)
@@ -101,6 +151,14 @@ variable "notifications" {
       notify_on         = optional(string)
       retrigger_minutes = optional(number)
     })), [])
+    by_priority = optional(map(object({
+      webhooks = optional(list(object({
+        integration_id    = optional(number)
+        recipients        = optional(list(string))
+        notify_on         = optional(string)
+        retrigger_minutes = optional(number)
+      })), [])
+    })), {})
   })
   default = {}
 
