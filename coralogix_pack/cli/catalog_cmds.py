@@ -208,3 +208,32 @@ def new(
         raise typer.BadParameter("use immediate or threshold", param_hint="--kind")
     path = scaffold(library.catalog_dir(catalog), detection_id, kind)
     print(f"created {path}: replace the TODOs, then run pack validate && pack test")
+
+
+@app.command()
+def coverage(
+    values: ValuesOpt = None,
+    env: EnvOpt = None,
+    catalog: CatalogOpt = None,
+    output: FormatOpt = "text",
+) -> None:
+    """The enabled detections' ATT&CK coverage: a table, or a Navigator layer with --format json."""
+    from coralogix_pack import library
+    from coralogix_pack.coverage import coverage as cells
+    from coralogix_pack.coverage import layer
+
+    fmt = check_format(output)
+    selection = select_environment(env, values)
+    pack = library.load_pack(catalog, selection.values)
+    if fmt == "json":
+        print(json.dumps(layer(pack.catalog, pack.values), indent=2, ensure_ascii=False))
+        return
+    rows = cells(pack.catalog, pack.values)
+    width = max((len(f"{c.technique} {c.name}") for c in rows), default=10)
+    print(f"{'technique':<{width}}  {'tactic':<20}  score  detections")
+    for c in rows:
+        print(
+            f"{c.technique + ' ' + c.name:<{width}}  {c.tactic:<20}  {c.score:>5}  {', '.join(c.detections)}"
+        )
+    detections = len({d for c in rows for d in c.detections})
+    say(f"{len(rows)} technique(s) covered by {detections} enabled detection(s)")
