@@ -163,7 +163,12 @@ def test_from_to_and_values(cli, tmp_path):
     )
     report = _json(cli, path, "--values", values)
     assert report["detections"]["bulk-disk-deletion"]["alerts"] == 0
-    assert report["detections"]["disk-deleted"] == {"matches": 0, "alerts": 0, "enabled": False, "exceptions": []}
+    assert report["detections"]["disk-deleted"] == {
+        "matches": 0,
+        "alerts": 0,
+        "enabled": False,
+        "exceptions": [],
+    }
 
 
 def test_field_prefix_from_values(cli, tmp_path):
