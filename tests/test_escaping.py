@@ -102,7 +102,7 @@ def test_hcl_escapes_template_sequences():
 
 
 @settings(
-    max_examples=15,
+    max_examples=8,  # each example renders the whole pack and parses its Terraform
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],

@@ -259,7 +259,12 @@ def _from_plan(after: dict) -> dict:
 
 @pytest.mark.parametrize(
     "values",
-    [None, "examples/values.production.yaml", "field_prefix: logRecord.body\n", TUNING],
+    [
+        pytest.param(None, marks=pytest.mark.slow),
+        "examples/values.production.yaml",
+        pytest.param("field_prefix: logRecord.body\n", marks=pytest.mark.slow),
+        TUNING,
+    ],
     ids=["default", "production", "prefix", "tuning"],
 )
 def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
