@@ -23,7 +23,10 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     plain = bool(os.environ.get("NO_COLOR") or os.environ.get("PACK_NO_COLOR"))
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True, no_color=plain)
+    stream = sys.stderr if stderr else sys.stdout
+    # in a CI log there is no terminal width to respect; 80 columns would wrap every table
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(file=stream, highlight=False, soft_wrap=True, no_color=plain, width=width)
 
 
 def _table(title: str, out: Console | None = None) -> Table:
