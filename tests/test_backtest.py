@@ -59,7 +59,7 @@ def test_one_vm_delete_lifecycle(cli, tmp_path):
         "detection": "vm-deleted",
         "time": "2027-01-15T08:00:05Z",
         "matches": 1,
-        "records": [3],
+        "records": [f"{tmp_path / 'vm.ndjson'}:3"],  # file:line of the record
     }
 
 
@@ -208,3 +208,27 @@ def test_library_backtest_matches_cli(tmp_path):
     )
     result = backtest(load_catalog(CATALOG), [path], Values())
     assert result.detections["vm-deleted"].matches == 2
+
+
+def test_locations_point_at_file_lines_and_message_indexes(cli, tmp_path):
+    record = {
+        "time": "2026-11-20T10:00:00Z",
+        "operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE",
+        "resultType": "Success",
+    }
+    path = tmp_path / "mixed.ndjson"
+    path.write_text(
+        json.dumps({"time": "2026-11-20T09:00:00Z", "operationName": "x"})
+        + "\nthis line is garbage\n"
+        + json.dumps(record)
+        + "\n"
+        + json.dumps({"records": [{"time": "2026-11-20T09:30:00Z", "operationName": "y"}, record]})
+        + "\n"
+    )
+    result = cli("backtest", path, "--format", "json")
+    assert result.code == 0
+    alerts = json.loads(result.out)["alerts"]
+    located = [r for a in alerts if a["detection"] == "vm-deleted" for r in a["records"]]
+    assert located == [f"{path}:3", f"{path}:4#2"]
+    assert f"{path}:2: skipped" in result.err
+    assert cli("backtest", path, "--strict").code == 1

@@ -65,6 +65,7 @@ def backtest(
     ] = 600.0,
     catalog: CatalogOpt = None,
     output: FormatOpt = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record was skipped.")] = False,
 ) -> None:
     """Replay exported Activity Logs and report what each detection would have fired."""
     from coralogix_pack import library
@@ -105,4 +106,7 @@ def backtest(
         print_backtest(result, console())
     if result.records == 0 and result.out_of_range == 0 and result.skipped:
         err("error: no record of any input was readable (see the skip reasons above)")
+        raise typer.Exit(1)
+    if strict and result.skipped:
+        err(f"error: {result.skipped} record(s) skipped and --strict given")
         raise typer.Exit(1)

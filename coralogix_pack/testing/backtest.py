@@ -127,9 +127,9 @@ def backtest(
             tally.matches += 1
             firing = firings[detection_id]
             alert = (
-                firing.feed_group(group, match.time, match.number)
+                firing.feed_group(group, match.time, _location(match))
                 if isinstance(firing, GroupedFiring)
-                else firing.feed(match.time, match.number)
+                else firing.feed(match.time, _location(match))
             )
             if alert is not None:
                 tally.alerts += 1
@@ -169,8 +169,13 @@ def _matches(
         kept = tuple(rule for rule in matched if not rule.exceptions or not _suppressed(rule, doc, result))
         if kept:
             groups = tuple(_group(rule, record) for rule in kept) if any(r.group_by for r in kept) else ()
-            yield Match(moment, number, tuple(rule.id for rule in kept), groups)
+            yield Match(moment, number, tuple(rule.id for rule in kept), groups, where)
     result.records = number - result.out_of_range
+
+
+def _location(match: Match) -> str:
+    """file:line[#index] of the record: what an alert points at, in text and JSON."""
+    return describe(match.where) if match.where is not None else str(match.number)
 
 
 def _suppressed(rule: _Rule, doc: Document, result: BacktestResult) -> bool:

@@ -35,6 +35,7 @@ class Match:
     number: int
     detections: tuple[str, ...]
     groups: tuple[str | None, ...] = ()  # per detection: its group-by key, when it counts per group
+    where: Where | None = None  # the file, line and index inside an Event Hub message
 
 
 @dataclass(frozen=True)
