@@ -122,10 +122,10 @@ def test_input_formats_gzip_and_bad_lines(cli, tmp_path):
     result = cli("backtest", plain, document, zipped, "--format", "json")
     assert result.code == 0
     report = json.loads(result.out)
-    assert report["records"] == 11 and report["skipped"] == 4
+    assert report["records"] == 11 and report["skipped"] == 5  # [1, 2] is an array of two non-records
     assert report["detections"]["disk-deleted"]["matches"] == 4
     assert f"{plain}:2: skipped: not JSON" in result.err
-    assert f"{plain}:5: skipped: not a JSON object" in result.err
+    assert f"{plain}:5#1: skipped: record is not a JSON object" in result.err
     assert f"{plain}:6: skipped: no usable time" in result.err
     assert f"{plain}:7: skipped: time 'yesterday' is not RFC 3339" in result.err
 

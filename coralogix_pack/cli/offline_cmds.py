@@ -66,17 +66,28 @@ def backtest(
     catalog: CatalogOpt = None,
     output: FormatOpt = "text",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record was skipped.")] = False,
+    input_format: Annotated[
+        str,
+        typer.Option(
+            "--input-format",
+            metavar="FORM",
+            help="auto (default, per record), eventhub, rest, sdk, log-analytics or coralogix.",
+        ),
+    ] = "auto",
 ) -> None:
     """Replay exported Activity Logs and report what each detection would have fired."""
     from coralogix_pack import library
     from coralogix_pack.diagnostics import Diagnostic, PackError
     from coralogix_pack.reports import console, print_backtest
+    from coralogix_pack.testing.formats import FORMATS
     from coralogix_pack.testing.inputs import input_problem
     from coralogix_pack.testing.progress import byte_progress
     from coralogix_pack.testing.timeutil import time_bounds
     from coralogix_pack.values import Values, load_values
 
     fmt = check_format(output)
+    if input_format not in ("auto", *FORMATS):
+        raise typer.BadParameter(f"use auto or one of {', '.join(FORMATS)}", param_hint="--input-format")
     loaded = library.load_catalog(catalog)
     settings = load_values(list(values), loaded) if values else Values()
     start, end = time_bounds(since, until)
@@ -95,6 +106,7 @@ def backtest(
             end=end,
             reorder_seconds=reorder_window,
             on_bytes=advance,
+            input_format=input_format,
         )
     for skipped in result.skip_reasons:
         err(f"{skipped.where}: skipped: {skipped.reason}")

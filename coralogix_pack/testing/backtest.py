@@ -13,6 +13,7 @@ from coralogix_pack.lucene.fields import prefixed
 from coralogix_pack.lucene.prefilter import Prefilter
 from coralogix_pack.lucene.records import as_text, leaves
 from coralogix_pack.lucene.syntax import render_query
+from coralogix_pack.testing.formats import describe_shape
 from coralogix_pack.testing.inputs import Match, Reader, Skipped, describe, in_time_order
 from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.testing.windows import Alert, Firing, GroupedFiring, firing_for
@@ -98,6 +99,7 @@ def backtest(
     reorder_seconds: float = DEFAULT_REORDER_SECONDS,
     max_skip_reasons: int = 50,
     on_bytes: Callable[[int], None] | None = None,
+    input_format: str = "auto",
 ) -> BacktestResult:
     """Stream the inputs once. Matching needs no order, so each record is evaluated as it is
     read and dropped; only its matches (time, number, detection ids) wait in a small buffer
@@ -116,7 +118,7 @@ def backtest(
         if len(result.skip_reasons) < max_skip_reasons:
             result.skip_reasons.append(item)
 
-    reader = Reader(paths, skip, on_bytes)
+    reader = Reader(paths, skip, on_bytes, input_format)
     for match in in_time_order(
         _matches(reader, rules, case_sensitive, start, end, result, skip), reorder_seconds
     ):
@@ -155,7 +157,12 @@ def _matches(
         try:
             moment = parse_time(record.get("time"))
         except BadTime as exc:
-            skip(Skipped(describe(where), str(exc)))
+            reason = (
+                str(exc)
+                if "time" in record
+                else f"no usable time: {describe_shape(record)} has no time field"
+            )
+            skip(Skipped(describe(where), reason))
             continue
         number += 1
         if bounded and ((start is not None and moment < start) or (end is not None and moment >= end)):

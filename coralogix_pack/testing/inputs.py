@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from coralogix_pack.testing.formats import FORMATS, describe_shape, to_eventhub
+
 try:  # orjson parses several times faster; the stdlib is the fallback
     import orjson
 
@@ -62,12 +64,30 @@ def _open(path: Path) -> IO[bytes]:
 
 
 def _records_of(value: Any) -> list[Any] | None:
-    if isinstance(value, dict) and isinstance(value.get("records"), list):
-        records: list[Any] = value["records"]
-        return records
-    if isinstance(value, dict):
-        return [value]
-    return None
+    """The records of one JSON value: an Event Hub message, a REST ``value`` page, a Log Analytics
+    ``tables`` answer, a JSON array, or one record."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, dict):
+        return None
+    for key in ("records", "value"):
+        if isinstance(value.get(key), list):
+            records: list[Any] = value[key]
+            return records
+    if isinstance(value.get("tables"), list):
+        return _table_rows(value["tables"])
+    return [value]
+
+
+def _table_rows(tables: list[Any]) -> list[Any]:
+    rows: list[Any] = []
+    for table in tables:
+        if isinstance(table, dict):
+            names = [c.get("name") for c in table.get("columns", []) if isinstance(c, dict)]
+            rows += [
+                dict(zip(names, row, strict=False)) for row in table.get("rows", []) if isinstance(row, list)
+            ]
+    return rows
 
 
 class Reader:
@@ -79,10 +99,13 @@ class Reader:
         paths: Iterable[Path],
         on_skip: Callable[[Skipped], None],
         on_bytes: Callable[[int], None] | None = None,
+        input_format: str = "auto",
     ):
         self.paths = list(paths)
         self.on_skip = on_skip
         self.on_bytes = on_bytes
+        self.input_format = input_format
+        self._unknown_reported: set[Path] = set()
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
         for path in self.paths:
@@ -97,7 +120,8 @@ class Reader:
         self._at = 0
         try:
             with handle:
-                yield from self._lines(path, handle)
+                csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
+                yield from self._csv(path, handle) if csv_file else self._lines(path, handle)
         except READ_ERRORS as exc:
             self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {_why(exc)}"))
 
@@ -107,7 +131,7 @@ class Reader:
         if on_bytes is not None:
             on_bytes(len(first))
         start = 2
-        if first.lstrip().startswith(b"{") and not _parses(first):
+        if first.lstrip().startswith((b"{", b"[")) and not _parses(first):
             second = handle.readline()
             if on_bytes is not None:
                 on_bytes(len(second))
@@ -133,7 +157,7 @@ class Reader:
             except (_DecodeError, ValueError):
                 yield from self._line(path, line_number, line)  # the slow path reports why
                 continue
-            if type(value) is dict and "records" not in value:  # the common case: one record per line
+            if type(value) is dict and "time" in value and "records" not in value:  # the common case
                 yield value, (path, line_number, 0)
             else:
                 yield from self._line(path, line_number, line)
@@ -151,13 +175,44 @@ class Reader:
         if records is None:
             self.on_skip(Skipped(f"{path}:{line_number}", "not a JSON object"))
             return
-        batch = isinstance(value.get("records"), list)
+        batch = len(records) > 1 or records[:1] != [value]
         for index, record in enumerate(records, 1):
             where = (path, line_number, index if batch else 0)
             if not isinstance(record, dict):
                 self.on_skip(Skipped(describe(where), "record is not a JSON object"))
                 continue
-            yield record, where
+            mapped = self._mapped(record, where)
+            if mapped is not None:
+                yield mapped, where
+
+    def _csv(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
+        """A Log Analytics (AzureActivity) CSV export: a header row, then one record per row."""
+        import csv
+
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        rows = csv.DictReader(text)
+        for row in rows:
+            self._at = rows.line_num - 1
+            where = (path, rows.line_num, 0)
+            mapped = self._mapped({k: v for k, v in row.items() if k is not None}, where)
+            if mapped is not None:
+                yield mapped, where
+
+    def _mapped(self, record: dict[str, Any], where: Where) -> dict[str, Any] | None:
+        """The record in Event Hub form; an unknown shape is reported (its keys once per file)."""
+        mapped, _ = to_eventhub(record, self.input_format)
+        if mapped is None:
+            path = where[0]
+            if path not in self._unknown_reported:
+                self._unknown_reported.add(path)
+                self.on_skip(
+                    Skipped(
+                        describe(where), f"{describe_shape(record)}; readable forms: {', '.join(FORMATS)}"
+                    )
+                )
+            else:
+                self.on_skip(Skipped(describe(where), "unknown record shape"))
+        return mapped
 
 
 Where = tuple[Path, int, int]  # file, line, 1-based index inside an Event Hub message (0: none)
