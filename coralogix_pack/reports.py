@@ -68,6 +68,12 @@ def _short_json(record: dict[str, Any], limit: int = 800) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
+def alerts_per_day(result: BacktestResult) -> dict[str, Any]:
+    from coralogix_pack.testing.html_report import alerts_per_day as per_day
+
+    return per_day(result)
+
+
 def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -> None:
     out.print(
         f"{result.records} records replayed, {result.skipped} skipped"
@@ -85,7 +91,19 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         out.print(f"{alert['time']}  {alert['detection']}  {alert['matches']} match(es)  records {records}")
     if len(result.alerts) > max_alerts:
         out.print(f"... {len(result.alerts) - max_alerts} more alerts (use --format json for all)")
+    timeline = alerts_per_day(result)
     for detection_id, tally in sorted(result.detections.items()):
+        if tally.matches:
+            shown = result.as_dict()["detections"][detection_id]
+            for key, title in (
+                ("top_identities", "identities"),
+                ("top_resource_groups", "resource groups"),
+                ("top_operations", "operations"),
+            ):
+                items = ", ".join(f"{t['value']} ({t['count']})" for t in shown[key])
+                out.print(f"{detection_id}: {title}: {items}", markup=False)
+        for day, count in sorted(timeline.get(detection_id, {}).items()):
+            out.print(f"{detection_id}: alerts on {day}: {'#' * min(count, 60)} {count}", markup=False)
         for label, count in tally.suppressed.items():
             dead = "  (dead: it suppressed nothing in this input)" if count == 0 else ""
             out.print(

@@ -66,6 +66,16 @@ def backtest(
     catalog: CatalogOpt = None,
     output: FormatOpt = "text",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any record was skipped.")] = False,
+    top: Annotated[
+        int,
+        typer.Option("--top", metavar="N", help="Identities, resource groups and operations shown.", min=1),
+    ] = 5,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", metavar="FILE", help="Also write a self-contained HTML report.", dir_okay=False
+        ),
+    ] = None,
     input_format: Annotated[
         str,
         typer.Option(
@@ -107,7 +117,13 @@ def backtest(
             reorder_seconds=reorder_window,
             on_bytes=advance,
             input_format=input_format,
+            top=top,
         )
+    if report is not None:
+        from coralogix_pack.fsutil import write_atomic
+        from coralogix_pack.testing.html_report import html_report
+
+        write_atomic(report, html_report(result))
     for skipped in result.skip_reasons:
         err(f"{skipped.where}: skipped: {skipped.reason}")
     if result.skipped > len(result.skip_reasons):

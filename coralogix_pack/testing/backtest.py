@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,15 +31,39 @@ class DetectionTally:
     matches: int = 0
     alerts: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)  # exception label -> matches it removed
+    identities: Counter[str] = field(default_factory=Counter)
+    resource_groups: Counter[str] = field(default_factory=Counter)
+    operations: Counter[str] = field(default_factory=Counter)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, top: int = 5) -> dict[str, Any]:
         exceptions = [{"exception": k, "suppressed": v} for k, v in self.suppressed.items()]
         return {
             "matches": self.matches,
             "alerts": self.alerts,
             "enabled": self.enabled,
             "exceptions": exceptions,
+            "top_identities": _top(self.identities, top),
+            "top_resource_groups": _top(self.resource_groups, top),
+            "top_operations": _top(self.operations, top),
         }
+
+
+def _top(counter: Counter[str], top: int) -> list[dict[str, Any]]:
+    return [{"value": value, "count": count} for value, count in counter.most_common(top)]
+
+
+_UPN = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
+_GROUP = re.compile(r"/resourcegroups/([^/]+)", re.IGNORECASE)
+
+
+def noise_keys(record: dict[str, Any]) -> tuple[str, str, str]:
+    """Who, where and what of a record: the identity, the resource group and the operation."""
+    identity = record.get("identity")
+    claims = identity.get("claims") if isinstance(identity, dict) else None
+    claims = claims if isinstance(claims, dict) else {}
+    who = claims.get("name") or claims.get(_UPN) or claims.get("appid") or record.get("caller") or "(unknown)"
+    group = _GROUP.search(str(record.get("resourceId") or ""))
+    return str(who), (group.group(1).lower() if group else "(none)"), str(record.get("operationName") or "")
 
 
 @dataclass
@@ -46,6 +72,7 @@ class BacktestResult:
     skipped: int = 0
     out_of_range: int = 0
     detections: dict[str, DetectionTally] = field(default_factory=dict)
+    top: int = 5
     alerts: list[dict[str, Any]] = field(default_factory=list)
     skip_reasons: list[Skipped] = field(default_factory=list)
 
@@ -55,7 +82,7 @@ class BacktestResult:
             "records": self.records,
             "skipped": self.skipped,
             "out_of_range": self.out_of_range,
-            "detections": {k: v.as_dict() for k, v in sorted(self.detections.items())},
+            "detections": {k: v.as_dict(self.top) for k, v in sorted(self.detections.items())},
             "alerts": self.alerts,
         }
 
@@ -100,12 +127,13 @@ def backtest(
     max_skip_reasons: int = 50,
     on_bytes: Callable[[int], None] | None = None,
     input_format: str = "auto",
+    top: int = 5,
 ) -> BacktestResult:
     """Stream the inputs once. Matching needs no order, so each record is evaluated as it is
     read and dropped; only its matches (time, number, detection ids) wait in a small buffer
     that releases them in time order to the firing logic. Memory is flat in the input size."""
     result = BacktestResult(
-        detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}
+        detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}, top=top
     )
     for detection in catalog.detections:
         for exception in values.all_exceptions(detection.id):
@@ -175,6 +203,12 @@ def _matches(
         matched = tuple(rules[i] for i in candidates if rules[i].query.root.match(doc))
         kept = tuple(rule for rule in matched if not rule.exceptions or not _suppressed(rule, doc, result))
         if kept:
+            who, where_, what = noise_keys(record)
+            for rule in kept:
+                tally = result.detections[rule.id]
+                tally.identities[who] += 1
+                tally.resource_groups[where_] += 1
+                tally.operations[what] += 1
             groups = tuple(_group(rule, record) for rule in kept) if any(r.group_by for r in kept) else ()
             yield Match(moment, number, tuple(rule.id for rule in kept), groups, where)
     result.records = number - result.out_of_range

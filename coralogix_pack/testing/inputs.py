@@ -54,9 +54,32 @@ MAX_DOCUMENT_BYTES = 256 * 2**20  # a pretty-printed JSON document is read whole
 READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
-def _open(path: Path) -> IO[bytes]:
+class _Counting(io.RawIOBase):
+    """Reports the bytes read from the file itself: for gzip input that is the compressed size,
+    the same unit as the file sizes a progress bar totals."""
+
+    def __init__(self, inner: Any, on_bytes: Callable[[int], None]):
+        super().__init__()
+        self.inner, self.on_bytes = inner, on_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = int(self.inner.readinto(buffer) or 0)
+        self.on_bytes(count)
+        return count
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _open(path: Path, on_bytes: Callable[[int], None] | None = None) -> IO[bytes]:
     """Open once (a pipe cannot be reopened), sniff gzip from the first bytes."""
-    raw: Any = sys.stdin.buffer if path == STDIN else path.open("rb")
+    raw: Any = sys.stdin.buffer if path == STDIN else path.open("rb", buffering=0)
+    if on_bytes is not None and path != STDIN:
+        raw = _Counting(raw, on_bytes)
     buffered: io.BufferedReader = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
@@ -113,7 +136,7 @@ class Reader:
 
     def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
         try:
-            handle = _open(path)
+            handle = _open(path, self.on_bytes)
         except READ_ERRORS as exc:
             self.on_skip(Skipped(str(path), f"cannot read: {_why(exc)}"))
             return
@@ -126,15 +149,10 @@ class Reader:
             self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {_why(exc)}"))
 
     def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
-        on_bytes = self.on_bytes
         first = handle.readline()
-        if on_bytes is not None:
-            on_bytes(len(first))
         start = 2
         if first.lstrip().startswith((b"{", b"[")) and not _parses(first):
             second = handle.readline()
-            if on_bytes is not None:
-                on_bytes(len(second))
             if not (second.strip() and _parses(second)):  # one pretty-printed JSON document, read whole
                 text = first + second + handle.read(MAX_DOCUMENT_BYTES)
                 if len(text) > MAX_DOCUMENT_BYTES:
@@ -150,8 +168,6 @@ class Reader:
         yield from self._line(path, start - 1, first)
         for line_number, line in enumerate(_bounded_lines(handle), start):
             self._at = line_number - 1
-            if on_bytes is not None:
-                on_bytes(len(line))
             try:
                 value = _loads(line)
             except (_DecodeError, ValueError):
