@@ -261,3 +261,24 @@ def test_preview_reports_suppressed_matches(cli, values, logs, monkeypatch):
     assert result.code == 0, result.text
     (detection,) = json.loads(result.out)["detections"]
     assert detection["matches"] == 1 and detection["exceptions"][0]["suppressed"] == 50
+
+
+def test_preview_counts_a_grouped_threshold_per_group(cli, tmp_path, monkeypatch):
+    records = [
+        _record(i, f"identity-{i % 2}", "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE") for i in range(12)
+    ]  # 12 deletes in 12 minutes, 6 per identity: one alert without grouping, none with it
+    logs = tmp_path / "deletes.ndjson"
+    logs.write_text("".join(json.dumps(r) + "\n" for r in records))
+    grouped = tmp_path / "grouped.yaml"
+    grouped.write_text("detections:\n  bulk-vm-deletion:\n    group_by: [identity.claims.appid]\n")
+    monkeypatch.setenv("CORALOGIX_API_KEY", KEY)
+    window = ["--since", "1d", "--until", "2026-11-21T00:00:00Z", "--query-interval", "0", "--format", "json"]
+    with Emulator(KEY, logs=LogStore.from_files([logs])) as server:
+        base = ["preview", "--only", "bulk-vm-deletion", "--api-url", server.base_url, *window]
+        alone = json.loads(cli(*base).out)["detections"][0]
+        split = json.loads(cli(*base, "--values", grouped).out)["detections"][0]
+        bodies = [
+            r.body["query"] for r in server.requests if r.body and "roundTime" in r.body.get("query", "")
+        ]
+    assert alone["alerts"] == 1 and split["alerts"] == 0
+    assert any(", $d.identity.claims.appid as g0 aggregate" in q for q in bodies)

@@ -101,8 +101,9 @@ _LABEL = re.compile(
 _SEVERITY = re.compile(r"\$m\.severity == (\w+)")
 _GROUP_TIME = re.compile(
     r"groupby roundTime\(\$m\.timestamp(?: \+ (\d+)([mhd]))?, (\d+)([mhd])\)"
-    r" as (\w+) aggregate count\(\) as (\w+)"
+    r" as (\w+)((?:, \$d\.[\w.]+ as \w+)*) aggregate count\(\) as (\w+)"
 )
+_EXTRA_GROUP = re.compile(r", (\$d\.[\w.]+) as (\w+)")
 _GROUP_FIELD = re.compile(r"groupby (.+) as (\w+) aggregate count\(\) as (\w+)")
 
 
@@ -175,8 +176,22 @@ def run_query(store: LogStore, query: str, start: float, end: float, limit: int)
         elif table is None and (grouped := _GROUP_TIME.fullmatch(stage)):
             offset = _seconds(grouped[1], grouped[2]) if grouped[1] else 0
             size = _seconds(grouped[3], grouped[4])
-            counts = Counter(int((log.time + offset) // size * size) for log in logs)
-            table = [{grouped[5]: key * 10**9, grouped[6]: n} for key, n in sorted(counts.items())]
+            extra = _EXTRA_GROUP.findall(grouped[6] or "")
+            counts = Counter(
+                (
+                    int((log.time + offset) // size * size),
+                    *(_key(_field_value(path, log)) for path, _ in extra),
+                )
+                for log in logs
+            )
+            table = [
+                {
+                    grouped[5]: key[0] * 10**9,
+                    **{name: value for (_, name), value in zip(extra, key[1:], strict=True)},
+                    grouped[7]: n,
+                }
+                for key, n in sorted(counts.items(), key=lambda item: str(item[0]))
+            ]
         elif table is None and (grouped := _GROUP_FIELD.fullmatch(stage)):
             values = Counter(_key(_field_value(grouped[1], log)) for log in logs)
             table = [{grouped[2]: key, grouped[3]: n} for key, n in values.items()]

@@ -75,13 +75,20 @@ def count(stages: list[str]) -> str:
 
 
 def per_bucket(
-    stages: list[str], bucket_seconds: float, offset_seconds: float = 0.0, over: int | None = None
+    stages: list[str],
+    bucket_seconds: float,
+    offset_seconds: float = 0.0,
+    over: int | None = None,
+    group_by: Sequence[str] = (),
 ) -> str:
-    """Matches per UTC-aligned bucket (shifted by ``offset_seconds``), optionally only those over N."""
+    """Matches per UTC-aligned bucket (shifted by ``offset_seconds``) and per value of the
+    ``group_by`` fields (paths under $d, as the alert's groupByKeys), optionally only those over N."""
     moment = "$m.timestamp" + (f" + {duration(offset_seconds)}" if offset_seconds else "")
+    groups = "".join(f", $d.{path} as g{index}" for index, path in enumerate(group_by))
     text = [
         *stages,
-        f"groupby roundTime({moment}, {duration(bucket_seconds)}) as bucket aggregate count() as hits",
+        f"groupby roundTime({moment}, {duration(bucket_seconds)}) as bucket{groups}"
+        " aggregate count() as hits",
     ]
     if over is not None:
         text.append(f"filter hits > {over}")

@@ -114,7 +114,8 @@ class Previewer:
         try:
             self._daily(stages, result)
             if result.matches and view.threshold is not None:
-                self._threshold(stages, view.threshold.count, WINDOW_SECONDS[view.threshold.window], result)
+                window = WINDOW_SECONDS[view.threshold.window]
+                self._threshold(stages, view.threshold.count, window, result, view.group_by)
             elif view.threshold is None:
                 result.alerts = result.matches
                 for day in result.per_day.values():
@@ -152,20 +153,26 @@ class Previewer:
                 entry["matches"] += hits
                 result.matches += hits
 
-    def _threshold(self, stages: list[str], over: int, window: float, result: DetectionPreview) -> None:
-        found: list[tuple[float, float]] = []
+    def _threshold(
+        self, stages: list[str], over: int, window: float, result: DetectionPreview, group_by: tuple[str, ...]
+    ) -> None:
+        """Windows over the threshold on both grids, per group when the alert groups, merged into
+        bursts: one burst of one group is one alert."""
+        found: dict[tuple[Any, ...], list[tuple[float, float]]] = {}
+        names = [f"g{i}" for i in range(len(group_by))]
         for name, offset in (("aligned", 0.0), ("half-window offset", window / 2)):
-            query = dataprime.per_bucket(stages, window, offset_seconds=offset, over=over)
+            query = dataprime.per_bucket(stages, window, offset_seconds=offset, over=over, group_by=group_by)
             # the shifted grid's buckets start half a window before each aligned boundary
-            windows = []
+            count = 0
             for start, end in tiles(self.start, self.end, chunk_step(window), -offset):
                 for row in self._run(query, start, end, result).rows:
                     bucket, hits = _bucket(row.data)
                     if hits > over:
-                        windows.append((bucket - offset, bucket - offset + window))
-            result.grids[name] = len(windows)
-            found += windows
-        bursts = merged(found)
+                        group = tuple(_hashable(row.data.get(n)) for n in names)
+                        found.setdefault(group, []).append((bucket - offset, bucket - offset + window))
+                        count += 1
+            result.grids[name] = count
+        bursts = [burst for windows in found.values() for burst in merged(windows)]
         result.alerts = len(bursts)
         for start, _ in bursts:
             result.per_day.setdefault(_day(start), {"matches": 0, "alerts": 0})["alerts"] += 1
