@@ -45,3 +45,69 @@ def test_queries_without_a_condition_are_always_candidates():
     assert prefilter.candidates({"operationName": "zzz"}) == [0]
     assert prefilter.candidates({"operationName": "a/b"}) == [0, 1]
     assert prefilter.candidates({"operationName": ["x", "A.B"]}) == [0, 1]  # arrays and other values too
+
+
+# ---- the raw-bytes prefilter of backtest: it may only skip lines no query can match ----
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+OPERATIONS = [
+    "Microsoft.Compute/virtualMachines/delete",
+    "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE",
+    "microsoft.compute/disks/delete",
+    "Microsoft.Compute/virtualMachines/deallocate/action",
+    "Microsoft.Compute/virtualMachines/write",
+    "Microsoft.Storage/storageAccounts/read",
+    "Microsoft.Network/networkInterfaces/write",
+    "Microsoft.Compute/virtualMachineScaleSets/extensions/write",
+    "Microsoft.Resources/deployments/delete",
+    "Microsoft.Compute/virtualMachines/powerOff/action",
+    "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/delete",
+]
+
+
+def _variant(record: dict, style: int) -> str:
+    import json as _json
+
+    if style == 0:
+        return _json.dumps(record)
+    if style == 1:
+        return _json.dumps(record, separators=(",", ":"))
+    if style == 2:
+        return _json.dumps(record).replace("/", "\\/")  # escaped slashes: the same JSON value
+    if style == 3:
+        return _json.dumps(record, ensure_ascii=True).replace("a", "\\u0061")  # escaped letters
+    if style == 4:  # a duplicate key: JSON readers keep the last value
+        return '{"operationName": "Microsoft.Storage/storageAccounts/read", ' + _json.dumps(record)[1:]
+    if style == 5:
+        return _json.dumps({"records": [record]})
+    return _json.dumps(record, indent=None).replace(": ", ":  ")
+
+
+records = st.fixed_dictionaries(
+    {
+        "time": st.sampled_from(["2026-11-20T10:00:00Z", "2026-11-20T10:05:00Z", "yesterday"]),
+        "operationName": st.sampled_from(OPERATIONS).flatmap(
+            lambda op: st.sampled_from([op, op.upper(), op.lower(), op.swapcase()])
+        ),
+        "resultType": st.sampled_from(["Success", "Succeeded", "Failure", "Start"]),
+        "resultSignature": st.sampled_from(["Succeeded.", "Failed.Conflict", "ScopeLocked"]),
+    },
+    optional={"properties": st.fixed_dictionaries({"operationName": st.sampled_from(OPERATIONS)})},
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.tuples(records, st.integers(0, 6)), min_size=1, max_size=8))
+def test_the_raw_prefilter_never_drops_a_match(tmp_path_factory, lines):
+    from coralogix_pack.testing.backtest import backtest
+    from coralogix_pack.values import Values
+
+    path = tmp_path_factory.mktemp("raw") / "logs.ndjson"
+    path.write_text("".join(_variant(record, style) + "\n" for record, style in lines))
+    catalog = load_catalog(CATALOG)
+    fast = backtest(catalog, [path], Values(), raw_prefilter=True).as_dict()
+    full = backtest(catalog, [path], Values(), raw_prefilter=False).as_dict()
+    assert fast["detections"] == full["detections"] and fast["alerts"] == full["alerts"]
+    assert (fast["records"], fast["skipped"]) == (full["records"], full["skipped"])

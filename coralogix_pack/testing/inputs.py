@@ -80,7 +80,7 @@ def _open(path: Path, on_bytes: Callable[[int], None] | None = None) -> IO[bytes
     raw: Any = sys.stdin.buffer if path == STDIN else path.open("rb", buffering=0)
     if on_bytes is not None and path != STDIN:
         raw = _Counting(raw, on_bytes)
-    buffered: io.BufferedReader = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, 1 << 20)
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
     return buffered
@@ -129,6 +129,8 @@ class Reader:
         self.on_bytes = on_bytes
         self.input_format = input_format
         self._unknown_reported: set[Path] = set()
+        self.raw_skip: Callable[[bytes], bool] | None = None
+        self.unparsed = 0
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
         for path in self.paths:
@@ -166,8 +168,19 @@ class Reader:
             first, start = second, 3
             self._at = 1
         yield from self._line(path, start - 1, first)
-        for line_number, line in enumerate(_bounded_lines(handle), start):
+        raw_skip = self.raw_skip
+        readline = handle.readline
+        line_number = start - 1
+        while line := readline(MAX_LINE_BYTES):  # the hot loop: no generator between file and parse
+            line_number += 1
             self._at = line_number - 1
+            if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while (rest := readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                line = OVERLONG
+            elif raw_skip is not None and raw_skip(line):
+                self.unparsed += 1  # a record no query can match: counted, never parsed
+                continue
             try:
                 value = _loads(line)
             except (_DecodeError, ValueError):
