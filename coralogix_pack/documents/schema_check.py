@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.documents.fast_schema import Check, compile_check, surely_valid
 from coralogix_pack.documents.yaml_source import YamlDocument
 from coralogix_pack.resources import SCHEMA_DIR
 
@@ -31,10 +32,19 @@ SCHEMA_CODES = {
 
 
 @cache
+def _bundled(schema_name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / schema_name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@cache
 def validator(schema_name: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / schema_name).read_text(encoding="utf-8"))
     # the bundled schemas are checked against the metaschema by the test suite, not on every run
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(_bundled(schema_name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def fast_check(schema_name: str) -> Check | None:
+    return compile_check(_bundled(schema_name))
 
 
 def dotted(path: tuple[str | int, ...]) -> str:
@@ -45,10 +55,10 @@ def dotted(path: tuple[str | int, ...]) -> str:
 
 
 def schema_diagnostics(doc: YamlDocument, schema_name: str, file: str) -> list[Diagnostic]:
-    found = []
-    for error in validator(schema_name).iter_errors(doc.data):
-        for leaf in _leaves(error):
-            found.append(_diagnostic(leaf, doc, file))
+    found: list[Diagnostic] = []
+    if not surely_valid(fast_check(schema_name), doc.data):
+        for error in validator(schema_name).iter_errors(doc.data):
+            found.extend(_diagnostic(leaf, doc, file) for leaf in _leaves(error))
     for path, line in doc.duplicates:
         found.append(
             Diagnostic(file, line, dotted(path), "duplicate key", "each key may appear once", code="CXP105")
