@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from coralogix_pack import coralogix_api as api
 from coralogix_pack import vocabulary
-from coralogix_pack.documents.fast_schema import Check, compile_check, surely_valid
+from coralogix_pack.documents.fast_schema import FastSchema
 
 
 def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -162,14 +162,14 @@ def body_validator() -> Draft202012Validator:
 
 
 @cache
-def fast_body_check() -> Check | None:
-    return compile_check(CREATE_BODY)
+def fast_body_check() -> FastSchema:
+    return FastSchema(CREATE_BODY)
 
 
 def body_problems(body: Any) -> list[tuple[str, str]]:
     """(dotted field path, message) for every way ``body`` is not a create body the API accepts."""
     found: list[tuple[str, str]] = []
-    if surely_valid(fast_body_check(), body):
+    if fast_body_check().surely_valid(body):
         return found
     for error in sorted(body_validator().iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
         path = ".".join(str(p) for p in error.absolute_path)

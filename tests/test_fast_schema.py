@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coralogix_pack.api_schema import body_validator, fast_body_check
-from coralogix_pack.documents.fast_schema import surely_valid
+from coralogix_pack.documents.fast_schema import FastSchema, surely_valid
 from coralogix_pack.documents.schema_check import fast_check, validator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,10 +30,10 @@ ODD_VALUES: list[Any] = [None, True, 0, 1.5, -1, "", "x", "2026-13-45", [], [1],
 
 def _agrees(schema: str | None, document: Any) -> None:
     if schema is None:
-        fast = surely_valid(fast_body_check(), document)
+        fast = surely_valid(fast_body_check().compiled(), document)
         slow = not list(body_validator().iter_errors(document))
     else:
-        fast = surely_valid(fast_check(schema), document)
+        fast = surely_valid(fast_check(schema).compiled(), document)
         slow = not list(validator(schema).iter_errors(document))
     assert not (fast and not slow), f"compiled check accepted what jsonschema rejects: {document!r:.300}"
     assert fast == slow, f"compiled check rejected a valid document (only slower): {document!r:.300}"
@@ -90,3 +90,9 @@ def test_mutated_values_agree(data: st.DataObject) -> None:
     _agrees("values.schema.json", document)
     path = data.draw(st.sampled_from(_paths(document)))
     _agrees("values.schema.json", _replace(document, path, data.draw(st.sampled_from(ODD_VALUES))))
+
+
+def test_small_catalogs_never_compile() -> None:
+    check = FastSchema({"type": "object"})
+    assert not any(check.surely_valid({}) for _ in range(FastSchema.WARMUP))
+    assert check.surely_valid({}) and not check.surely_valid([])

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from coralogix_pack.diagnostics import Diagnostic
-from coralogix_pack.documents.fast_schema import Check, compile_check, surely_valid
+from coralogix_pack.documents.fast_schema import FastSchema
 from coralogix_pack.documents.yaml_source import YamlDocument
 from coralogix_pack.resources import SCHEMA_DIR
 
@@ -43,8 +43,8 @@ def validator(schema_name: str) -> Draft202012Validator:
 
 
 @cache
-def fast_check(schema_name: str) -> Check | None:
-    return compile_check(_bundled(schema_name))
+def fast_check(schema_name: str) -> FastSchema:
+    return FastSchema(_bundled(schema_name))
 
 
 def dotted(path: tuple[str | int, ...]) -> str:
@@ -56,7 +56,7 @@ def dotted(path: tuple[str | int, ...]) -> str:
 
 def schema_diagnostics(doc: YamlDocument, schema_name: str, file: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    if not surely_valid(fast_check(schema_name), doc.data):
+    if not fast_check(schema_name).surely_valid(doc.data):
         for error in validator(schema_name).iter_errors(doc.data):
             found.extend(_diagnostic(leaf, doc, file) for leaf in _leaves(error))
     for path, line in doc.duplicates:
