@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.diagnostics import Diagnostic, PackError
-from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.rendering.pipeline import Rendered
 from coralogix_pack.resources import default_catalog_dir, default_templates_dir
 from coralogix_pack.values import Values
 
@@ -35,6 +33,8 @@ if TYPE_CHECKING:
     from coralogix_pack.query.client import QueryClient
     from coralogix_pack.query.doctor import DoctorReport
     from coralogix_pack.query.preview import PreviewReport
+    from coralogix_pack.rendering.engine import Templates
+    from coralogix_pack.rendering.pipeline import Rendered
     from coralogix_pack.testing.backtest import BacktestResult
     from coralogix_pack.testing.cases import DetectionReport
 
