@@ -51,5 +51,12 @@ class PackError(CoralogixPackError):
         return [d.format() for d in self.diagnostics]
 
 
+def cannot_write(where: object, exc: OSError) -> PackError:
+    """The error for an output (``where``) that could not be written."""
+    return PackError(
+        [Diagnostic(str(where), 0, "", f"cannot write: {exc.strerror}", "check --out", code="CXP701")]
+    )
+
+
 def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity is Severity.ERROR]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
 from coralogix_pack.resources import default_catalog_dir, default_templates_dir
 from coralogix_pack.values import Values
 
@@ -302,9 +302,7 @@ def save_plan(
     try:
         write_atomic(Path(out), save(plan, desired(pack), inputs))
     except OSError as exc:
-        raise PackError(
-            [Diagnostic(str(out), 0, "", f"cannot write: {exc.strerror}", "check --out", code="CXP701")]
-        ) from None
+        raise cannot_write(out, exc) from None
 
 
 def load_saved_plan(path: PathLike) -> SavedPlan:

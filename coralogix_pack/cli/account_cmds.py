@@ -91,13 +91,7 @@ def doctor(
     selection = select_environment(env, values, region, domain, api_url)
     pack = library.load_pack(catalog, selection.values, templates)
     with (
-        library.connect(
-            selection.region,
-            api_url=selection.api_url,
-            domain=selection.domain,
-            api_key_file=api_key_file,
-            timeout=timeout,
-        ) as client,
+        selection.connect(api_key_file, timeout) as client,
         library.connect_queries(client, query_url=query_url, tier=tier_name, interval=interval) as queries,
     ):
         report = library.doctor(pack, client, queries, start, end)
@@ -142,13 +136,7 @@ def preview(
     selection = select_environment(env, values, region, domain, api_url)
     pack = library.load_pack(catalog, selection.values, templates)
     with (
-        library.connect(
-            selection.region,
-            api_url=selection.api_url,
-            domain=selection.domain,
-            api_key_file=api_key_file,
-            timeout=timeout,
-        ) as client,
+        selection.connect(api_key_file, timeout) as client,
         library.connect_queries(client, query_url=query_url, tier=tier_name, interval=interval) as queries,
     ):
         report = library.preview(pack, queries, start, end, only=only or [], progress=_progress())

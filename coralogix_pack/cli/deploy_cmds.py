@@ -19,6 +19,7 @@ from coralogix_pack.cli.options import (
     OnlyOpt,
     RegionOpt,
     RetryDelayOpt,
+    Selection,
     TemplatesOpt,
     TimeoutOpt,
     ValuesOpt,
@@ -78,14 +79,7 @@ def plan(
     selection = select_environment(env, values, region, domain, api_url)
     values = selection.values
     pack = library.load_pack(catalog, values, templates)
-    with library.connect(
-        selection.region,
-        api_url=selection.api_url,
-        domain=selection.domain,
-        api_key_file=api_key_file,
-        timeout=timeout,
-        retry_base_delay=retry_delay,
-    ) as client:
+    with selection.connect(api_key_file, timeout, retry_delay) as client:
         result = library.plan(pack, client, prune=prune, only=only or [])
         if save_to is not None:
             library.save_plan(result, pack, save_to, catalog, templates, values or [])
@@ -153,14 +147,7 @@ def apply(
     selection = select_environment(None if saved else env, values, region, domain, api_url)
     values = selection.values
     pack = library.load_pack(catalog, values, templates)
-    with library.connect(
-        selection.region,
-        api_url=selection.api_url,
-        domain=selection.domain,
-        api_key_file=api_key_file,
-        timeout=timeout,
-        retry_base_delay=retry_delay,
-    ) as client:
+    with selection.connect(api_key_file, timeout, retry_delay) as client:
         if saved is not None:
             result = library.saved_plan_if_current(saved, pack, client)
             out.print(f"Applying the plan saved in {plan_file} ({source_note(pack.catalog, values)})")
@@ -239,14 +226,8 @@ def export(
     from coralogix_pack import library
 
     loaded = library.load_catalog(catalog)
-    with library.connect(
-        region,
-        api_url=api_url,
-        domain=domain,
-        api_key_file=api_key_file,
-        timeout=timeout,
-        retry_base_delay=retry_delay,
-    ) as client:
+    account = Selection([], region, domain, api_url)
+    with account.connect(api_key_file, timeout, retry_delay) as client:
         written = library.export(loaded, client, out)
     if check_format(output) == "json":
         files = [str(p) for p in written]

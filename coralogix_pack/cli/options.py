@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from coralogix_pack.catalog.model import Catalog
+    from coralogix_pack.deploy.client import CoralogixClient
 
 CatalogOpt = Annotated[
     Path | None,
@@ -139,6 +140,19 @@ class Selection:
     domain: str | None = None
     api_url: str | None = None
     environment: str | None = None
+
+    def connect(self, api_key_file: Path | None, timeout: float, retry_delay: float = 0.5) -> CoralogixClient:
+        """A client for the selected account (the key from the environment or ``api_key_file``)."""
+        from coralogix_pack import library
+
+        return library.connect(
+            self.region,
+            api_url=self.api_url,
+            domain=self.domain,
+            api_key_file=api_key_file,
+            timeout=timeout,
+            retry_base_delay=retry_delay,
+        )
 
 
 def select_environment(

@@ -15,7 +15,7 @@ from typing import Any
 
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
 from coralogix_pack.fsutil import write_atomic
 from coralogix_pack.ownership import DETECTION_LABEL
 from coralogix_pack.redaction import redact_json
@@ -74,15 +74,4 @@ def _write(path: Path, text: str) -> None:
     try:
         write_atomic(path, text)
     except OSError as exc:
-        raise PackError(
-            [
-                Diagnostic(
-                    str(exc.filename or path),
-                    0,
-                    "",
-                    f"cannot write: {exc.strerror}",
-                    "check --out",
-                    code="CXP701",
-                )
-            ]
-        ) from None
+        raise cannot_write(exc.filename or path, exc) from None

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
 from coralogix_pack.fsutil import is_inside, leftover_temporaries, write_atomic
 
 MANIFEST = "manifest.json"
@@ -112,18 +112,7 @@ def write_rendered(files: dict[str, str], out: Path) -> tuple[list[str], list[st
             (out / path).unlink(missing_ok=True)
         write_atomic(out / MANIFEST, files[MANIFEST])
     except OSError as exc:
-        raise PackError(
-            [
-                Diagnostic(
-                    str(exc.filename or out),
-                    0,
-                    "",
-                    f"cannot write: {exc.strerror}",
-                    "check --out",
-                    code="CXP701",
-                )
-            ]
-        ) from None
+        raise cannot_write(exc.filename or out, exc) from None
     return removed, [p for p in stale if p not in removed]
 
 
