@@ -63,84 +63,34 @@ class Templates:
         self.env = _environment(directory)
 
     def render(self, name: str, **context: Any) -> str:
-        file = str(self.directory / name)
         try:
             return self.env.get_template(name).render(**context)
-        except jinja2.TemplateNotFound:
-            raise PackError(
-                [
-                    Diagnostic(
-                        file,
-                        0,
-                        "",
-                        "template not found",
-                        "copy it from the bundled templates folder",
-                        code="CXP601",
-                    )
-                ]
-            ) from None
-        except jinja2.TemplateSyntaxError as exc:
-            raise PackError(
-                [
-                    Diagnostic(
-                        exc.filename or file,
-                        exc.lineno,
-                        "",
-                        f"template syntax error: {exc.message}",
-                        "fix the template",
-                        code="CXP602",
-                    )
-                ]
-            ) from None
-        except (jinja2.UndefinedError, jinja2.TemplateRuntimeError) as exc:
-            line = _template_line(exc, name)
-            raise PackError(
-                [
-                    Diagnostic(
-                        file,
-                        line,
-                        "",
-                        f"template error: {exc}",
-                        "the template uses a value the renderer does not provide",
-                        code="CXP606",
-                    )
-                ]
-            ) from None
-        except UnicodeDecodeError:
-            raise PackError(
-                [Diagnostic(file, 0, "", "template is not UTF-8 text", "save it as UTF-8", code="CXP607")]
-            ) from None
-        except OSError as exc:
-            raise PackError(
-                [Diagnostic(file, 0, "", f"cannot read template: {exc.strerror}", "", code="CXP607")]
-            ) from None
-        except RecursionError:
-            raise PackError(
-                [
-                    Diagnostic(
-                        file,
-                        0,
-                        "",
-                        "template recurses without end",
-                        "check its includes and macros",
-                        code="CXP606",
-                    )
-                ]
-            ) from None
-        except Exception as exc:  # Python errors raised inside a template expression, e.g. 1/0
-            line = _template_line(exc, name)
-            raise PackError(
-                [
-                    Diagnostic(
-                        file,
-                        line,
-                        "",
-                        f"template error: {type(exc).__name__}: {exc}",
-                        "fix the expression",
-                        code="CXP606",
-                    )
-                ]
-            ) from None
+        except Exception as exc:  # includes Python errors raised inside a template expression, e.g. 1/0
+            raise PackError([_template_problem(exc, str(self.directory / name), name)]) from None
+
+
+def _template_problem(exc: Exception, file: str, name: str) -> Diagnostic:
+    """What went wrong in a template, located; checked most specific first (TemplateNotFound is an
+    OSError, TemplateSyntaxError a TemplateError)."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Diagnostic(
+            file, 0, "", "template not found", "copy it from the bundled templates folder", code="CXP601"
+        )
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        message = f"template syntax error: {exc.message}"
+        return Diagnostic(exc.filename or file, exc.lineno, "", message, "fix the template", code="CXP602")
+    if isinstance(exc, jinja2.UndefinedError | jinja2.TemplateRuntimeError):
+        hint = "the template uses a value the renderer does not provide"
+        return Diagnostic(file, _template_line(exc, name), "", f"template error: {exc}", hint, code="CXP606")
+    if isinstance(exc, UnicodeDecodeError):
+        return Diagnostic(file, 0, "", "template is not UTF-8 text", "save it as UTF-8", code="CXP607")
+    if isinstance(exc, OSError):
+        return Diagnostic(file, 0, "", f"cannot read template: {exc.strerror}", "", code="CXP607")
+    if isinstance(exc, RecursionError):
+        hint = "check its includes and macros"
+        return Diagnostic(file, 0, "", "template recurses without end", hint, code="CXP606")
+    message = f"template error: {type(exc).__name__}: {exc}"
+    return Diagnostic(file, _template_line(exc, name), "", message, "fix the expression", code="CXP606")
 
 
 _ENVIRONMENTS: dict[tuple[str, str], jinja2.Environment] = {}
