@@ -188,26 +188,20 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 "known ids: " + ", ".join(sorted(known)),
                 code="CXP510",
             )
-    for detection_id, (file, line) in sorted(located.thresholds.items()):
-        if detection_id in known and catalog.get(detection_id).kind != "threshold":
-            yield Diagnostic(
-                file,
-                line,
-                f"detections.{detection_id}.threshold",
-                f"{detection_id!r} is an immediate detection and has no threshold",
-                "remove the threshold override",
-                code="CXP511",
-            )
-    for detection_id, (file, line) in sorted(located.group_by.items()):
-        if detection_id in known and catalog.get(detection_id).kind != "threshold":
-            yield Diagnostic(
-                file,
-                line,
-                f"detections.{detection_id}.group_by",
-                f"{detection_id!r} is an immediate detection: it fires on every match, per group or not",
-                "use group_by on threshold detections only",
-                code="CXP511",
-            )
+    threshold_only = (
+        ("threshold", located.thresholds, " and has no threshold", "remove the threshold override"),
+        (
+            "group_by",
+            located.group_by,
+            ": it fires on every match, per group or not",
+            "use group_by on threshold detections only",
+        ),
+    )
+    for key, places, problem, hint in threshold_only:
+        for detection_id, (file, line) in sorted(places.items()):
+            if detection_id in known and catalog.get(detection_id).kind != "threshold":
+                message = f"{detection_id!r} is an immediate detection{problem}"
+                yield Diagnostic(file, line, f"detections.{detection_id}.{key}", message, hint, code="CXP511")
     yield from _exception_checks(merged, located)
     for key, (file, line) in sorted(located.labels.items()):
         if key in RESERVED_LABELS:
