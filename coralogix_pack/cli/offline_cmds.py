@@ -118,6 +118,7 @@ def backtest(
             on_bytes=advance,
             input_format=input_format,
             top=top,
+            raw_prefilter=not strict,  # --strict: every line parsed, so every defect is a skip
         )
     if report is not None:
         from coralogix_pack.fsutil import write_atomic

@@ -17,6 +17,7 @@ from coralogix_pack.lucene.records import as_text, leaves
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.testing.formats import describe_shape
 from coralogix_pack.testing.inputs import Match, Reader, Skipped, describe, in_time_order
+from coralogix_pack.testing.rawscan import RawScan
 from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.testing.windows import Alert, Firing, GroupedFiring, firing_for
 from coralogix_pack.tuning import exception_clause
@@ -149,7 +150,7 @@ def backtest(
 
     reader = Reader(paths, skip, on_bytes, input_format)
     if raw_prefilter and start is None and end is None and input_format in ("auto", "eventhub"):
-        reader.raw_skip = raw_skipper(Prefilter([rule.query for rule in rules]))
+        reader.raw_scan = RawScan.for_prefilter(Prefilter([rule.query for rule in rules]))
     for match in in_time_order(
         _matches(reader, rules, case_sensitive, start, end, result, skip), reorder_seconds
     ):
@@ -215,94 +216,6 @@ def _matches(
             groups = tuple(_group(rule, record) for rule in kept) if any(r.group_by for r in kept) else ()
             yield Match(moment, number, tuple(rule.id for rule in kept), groups, where)
     result.records = number - result.out_of_range + reader.unparsed
-
-
-KEY = b'"operationName"'
-
-
-def raw_skipper(prefilter: Prefilter) -> Callable[[bytes], bool] | None:
-    """A check on the raw bytes of an NDJSON line: True only when the line is certainly an Event Hub
-    record whose top-level ``operationName`` no query accepts, so it need not be parsed at all.
-
-    Every doubt answers False (parse it): no or several ``"operationName"`` keys, other spacing, a
-    non-string value, an escape inside it, non-UTF-8, no ``"time"``, a line that does not end its
-    object. Skipped lines are counted as records, as parsing them would have. Only possible
-    when every query requires operationName tokens.
-    """
-    field = prefilter.single_field
-    if field != "operationName" or prefilter.always:
-        return None
-    memo: dict[bytes, bool] = {}
-    width = len(KEY)
-
-    def skip(line: bytes) -> bool:
-        at = line.find(KEY)
-        if at < 0 or line.find(KEY, at + width) >= 0:
-            return False
-        value_at = at + width
-        if line[value_at : value_at + 2] == b':"':
-            value_at += 2
-        elif line[value_at : value_at + 3] == b': "':
-            value_at += 3
-        else:
-            return False
-        end = line.find(b'"', value_at)
-        if end < 0:
-            return False
-        raw = line[value_at:end]
-        verdict = memo.get(raw)
-        if verdict is None:
-            verdict = _irrelevant(raw, prefilter)
-            if len(memo) < 100_000:
-                memo[raw] = verdict
-        if not verdict:
-            return False
-        # (an Event Hub message with this one key holds one record: skipping it counts it the same)
-        return line[:1] == b"{" and line.endswith((b"}\n", b"}", b"}\r\n")) and _good_time(line)
-
-    return skip
-
-
-# the exporters' UTC form; any other shape (offsets, spacing, escapes) is simply parsed
-TIME_TEXT = re.compile(rb"(\d{4}-\d\d-\d\dT\d\d:\d\d):[0-5]\d(?:\.\d{1,9})?Z")
-TIME_FIRST = b'{"time":"'
-_MINUTES: dict[bytes, bool] = {}
-
-
-def _good_time(line: bytes) -> bool:
-    """The line opens with a top-level ``"time"`` key holding a valid UTC time, so parsing it would
-    count a record, not a skip. (A second, duplicate top-level ``time`` key is not looked for.)"""
-    if not line.startswith(TIME_FIRST):
-        return False
-    end = line.find(b'"', 9)
-    found = TIME_TEXT.fullmatch(line, 9, end)
-    if found is None:
-        return False
-    minute = found.group(1)
-    valid = _MINUTES.get(minute)
-    if valid is None:
-        valid = _valid_minute(minute.decode("ascii"))
-        if len(_MINUTES) < 100_000:
-            _MINUTES[minute] = valid
-    return valid
-
-
-def _valid_minute(minute: str) -> bool:
-    try:
-        parse_time(minute + ":00Z")
-    except BadTime:
-        return False
-    return True
-
-
-def _irrelevant(raw: bytes, prefilter: Prefilter) -> bool:
-    if b"\\" in raw:
-        return False
-    try:
-        value = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return not prefilter.candidates({"operationName": value})
 
 
 def _location(match: Match) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from coralogix_pack.testing.formats import FORMATS, describe_shape, to_eventhub
+from coralogix_pack.testing.rawscan import RawScan
 
 try:  # orjson parses several times faster; the stdlib is the fallback
     import orjson
@@ -129,7 +130,7 @@ class Reader:
         self.on_bytes = on_bytes
         self.input_format = input_format
         self._unknown_reported: set[Path] = set()
-        self.raw_skip: Callable[[bytes], bool] | None = None
+        self.raw_scan: RawScan | None = None
         self.unparsed = 0
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
@@ -168,28 +169,25 @@ class Reader:
             first, start = second, 3
             self._at = 1
         yield from self._line(path, start - 1, first)
-        raw_skip = self.raw_skip
-        readline = handle.readline
-        line_number = start - 1
-        while line := readline(MAX_LINE_BYTES):  # the hot loop: no generator between file and parse
-            line_number += 1
-            self._at = line_number - 1
-            if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
-                while (rest := readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                    pass
-                line = OVERLONG
-            elif raw_skip is not None and raw_skip(line):
-                self.unparsed += 1  # a record no query can match: counted, never parsed
-                continue
-            try:
-                value = _loads(line)
-            except (_DecodeError, ValueError):
-                yield from self._line(path, line_number, line)  # the slow path reports why
-                continue
-            if type(value) is dict and "time" in value and "records" not in value:  # the common case
-                yield value, (path, line_number, 0)
-            else:
-                yield from self._line(path, line_number, line)
+        scan = self.raw_scan.lines_to_parse if self.raw_scan is not None else every_line
+        read = 0  # lines read so far
+        for block, pos, stop in _blocks(getattr(handle, "read1", handle.read)):
+            count, to_parse = scan(block, pos, stop)
+            self.unparsed += count - len(to_parse)  # records no query can match: counted, never parsed
+            for index, begin, end in to_parse:  # the hot loop: no generator between block and parse
+                line = block[begin:end]
+                line_number = start + read + index
+                try:
+                    value = _loads(line)
+                except (_DecodeError, ValueError):
+                    yield from self._line(path, line_number, line)  # the slow path reports why
+                    continue
+                if type(value) is dict and "time" in value and "records" not in value:  # the common case
+                    yield value, (path, line_number, 0)
+                else:
+                    yield from self._line(path, line_number, line)
+            read += count
+            self._at = start - 1 + read
 
     def _line(self, path: Path, line_number: int, line: bytes) -> Iterator[tuple[dict[str, Any], Where]]:
         if not line.strip():
@@ -197,7 +195,7 @@ class Reader:
         try:
             value = _loads(line)
         except (_DecodeError, ValueError, UnicodeDecodeError) as exc:
-            reason = "line over 16 MiB" if line is OVERLONG else f"not JSON ({str(exc).splitlines()[0][:80]})"
+            reason = "line over 16 MiB" if line == OVERLONG else f"not JSON ({str(exc).splitlines()[0][:80]})"
             self.on_skip(Skipped(f"{path}:{line_number}", reason))
             return
         records = _records_of(value)
@@ -268,20 +266,53 @@ def input_problem(path: Path) -> str:
     return ""
 
 
-def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes]:
-    """Lines of at most MAX_LINE_BYTES: a longer one (a file without newlines) is consumed in
-    chunks and replaced by an empty marker line, so memory stays flat whatever the input."""
-    readline = handle.readline
-    while True:
-        line = readline(MAX_LINE_BYTES)
-        if not line:
-            return
-        if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
-            while (rest := readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                pass
-            yield OVERLONG
+BLOCK_BYTES = 1 << 20
+
+
+def _blocks(read: Callable[[int], bytes]) -> Iterator[tuple[bytes, int, int]]:
+    """The input as blocks of whole lines, ``(block, start, stop)`` with ``block[start:stop]`` ending
+    in a newline. A line longer than MAX_LINE_BYTES is consumed and comes as OVERLONG, so memory
+    stays flat whatever the input; the last line gets the newline it may lack."""
+    carry: list[bytes] = []  # the start of a line that continues in the next block
+    carried = 0
+    dropping = False  # inside an overlong line: discard up to its newline
+    while data := read(BLOCK_BYTES):
+        first = data.find(b"\n")
+        if first < 0:
+            if not dropping:
+                carry.append(data)
+                carried += len(data)
+                if carried >= MAX_LINE_BYTES:
+                    yield OVERLONG, 0, len(OVERLONG)
+                    carry, carried, dropping = [], 0, True
             continue
-        yield line
+        start = 0
+        if dropping or carry:
+            if not dropping:
+                head = b"".join([*carry, data[: first + 1]])
+                yield (head, 0, len(head)) if len(head) <= MAX_LINE_BYTES else (OVERLONG, 0, len(OVERLONG))
+            carry, carried, dropping, start = [], 0, False, first + 1
+        last = data.rfind(b"\n") + 1
+        if last > start:
+            yield data, start, last
+        if last < len(data):
+            carry, carried = [data[last:]], len(data) - last
+    if carry and not dropping:
+        tail = b"".join([*carry, b"\n"])
+        yield tail, 0, len(tail)
+
+
+def every_line(block: bytes, pos: int, stop: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """All lines of ``block[pos:stop]`` as (index, start, end): the scan when nothing may be skipped."""
+    lines = []
+    index = 0
+    find = block.find
+    while pos < stop:
+        end = find(b"\n", pos, stop) + 1
+        lines.append((index, pos, end))
+        pos = end
+        index += 1
+    return index, lines
 
 
 def _why(exc: BaseException) -> str:

@@ -1,7 +1,9 @@
 """Synthetic Azure Activity Log traffic with known detections, for tests and benchmarks.
 
 Background traffic is reads, writes and actions on unrelated resources (never a
-delete, never a detected operation). On top of it, `day_of_traffic` injects the
+delete, never a detected operation), and a share of look-alikes: operations some detection looks
+at (network interface and VM extension writes) that do not match it, so a replay must evaluate
+them in full. On top of it, `day_of_traffic` injects the
 operations of a fixed plan, each as its full Start/Accept/Success (or Failure)
 lifecycle, and returns how many matches and alerts each detection must report.
 """
@@ -37,6 +39,22 @@ NOISE_OPERATIONS = [
     ("Microsoft.Insights/diagnosticSettings/write", "Microsoft.Insights/diagnosticSettings/ds-{n}"),
     ("Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/roleAssignments/ra-{n}"),
 ]
+
+# Operations a detection looks at, done in a way it must not report: a private IP only, a
+# monitoring agent rather than VMAccess.
+LOOKALIKE_OPERATIONS = [
+    (
+        "Microsoft.Network/networkInterfaces/write",
+        "Microsoft.Network/networkInterfaces/nic-app-{n}",
+        {"properties": {"ipConfigurations": [{"properties": {"privateIPAddress": "10.0.0.{n}"}}]}},
+    ),
+    (
+        "Microsoft.Compute/virtualMachines/extensions/write",
+        "Microsoft.Compute/virtualMachines/vm-app-{n}/extensions/AzureMonitorLinuxAgent",
+        {"properties": {"publisher": "Microsoft.Azure.Monitor", "type": "AzureMonitorLinuxAgent"}},
+    ),
+]
+LOOKALIKE_SHARE = 0.05
 
 _LOCKED = {
     "error": {
@@ -130,19 +148,31 @@ def _record(
     return record
 
 
-def noise(count: int, start: float, span: float, rng: random.Random) -> Iterator[dict[str, Any]]:
-    """Unrelated reads, writes and actions, spread evenly over ``span`` seconds."""
+def noise(
+    count: int, start: float, span: float, rng: random.Random, lookalikes: float = LOOKALIKE_SHARE
+) -> Iterator[dict[str, Any]]:
+    """Unrelated reads, writes and actions, and about ``lookalikes`` of look-alike operations,
+    spread evenly over ``span`` seconds."""
     step = span / max(count, 1)
     produced = 0
     moment = start
     while produced < count:
-        name, resource = rng.choice(NOISE_OPERATIONS)
-        op = Operation(name, resource.format(n=rng.randrange(500)), asynchronous=rng.random() < 0.3)
+        op = _background_operation(rng, lookalikes)
         for record in lifecycle(op, moment, rng, upper=rng.random() < 0.8):
             if produced < count:
                 produced += 1
                 yield record
         moment += step * 3
+
+
+def _background_operation(rng: random.Random, lookalikes: float) -> Operation:
+    n, asynchronous = rng.randrange(250), rng.random() < 0.3
+    if rng.random() < lookalikes:
+        name, resource, body = rng.choice(LOOKALIKE_OPERATIONS)
+        filled = json.loads(json.dumps(body).replace("{n}", str(n)))
+        return Operation(name, resource.format(n=n), asynchronous=asynchronous, body=filled)
+    name, resource = rng.choice(NOISE_OPERATIONS)
+    return Operation(name, resource.format(n=n), asynchronous=asynchronous)
 
 
 def _vm(n: int) -> str:
@@ -247,14 +277,16 @@ EXPECTED = {
 }
 
 
-def day_of_traffic(noise_records: int, seed: int = 7) -> Iterator[dict[str, Any]]:
-    """Noise plus the planned operations, in time order."""
+def day_of_traffic(
+    noise_records: int, seed: int = 7, lookalikes: float = LOOKALIKE_SHARE
+) -> Iterator[dict[str, Any]]:
+    """Noise (with ``lookalikes`` of look-alike operations) plus the planned operations, in time order."""
     rng = random.Random(seed)
     planned: list[dict[str, Any]] = []
     for index, (offset, op) in enumerate(planned_operations()):
         planned += lifecycle(op, DAY_START + offset, rng, upper=index % 3 != 0)
     planned.sort(key=lambda r: r["time"])
-    background = noise(noise_records, DAY_START, 24 * 3600.0, rng)
+    background = noise(noise_records, DAY_START, 24 * 3600.0, rng, lookalikes)
     yield from _merge_by_time(background, iter(planned))
 
 
