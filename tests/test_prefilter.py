@@ -68,6 +68,19 @@ OPERATIONS = [
     "Microsoft.Resources/deployments/delete",
     "Microsoft.Compute/virtualMachines/powerOff/action",
     "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/delete",
+    "Microsoft.Network/networkInterfaces/write",
+    "Microsoft.Compute/virtualMachines/extensions/write",
+]
+# response bodies that decide a detection, hide its word, or spell it with non-ASCII letters that
+# fold to ASCII (U+017F folds to "s", U+212A to "k")
+BODIES = [
+    '{"properties":{"publicIPAddress":{"id":"pip-1"}}}',
+    '{"properties":{"privateIPAddress":"10.0.0.4"}}',
+    '{"properties":{"type":"VMAccessAgent"}}',
+    '{"properties":{"type":"AzureMonitorLinuxAgent"}}',
+    '{"properties":{"publicIPAddreſs":{"id":"pip-2"}}}',
+    '{"properties":{"type":"VMAccessAgent\u212a"}}',
+    "publicipaddress",
 ]
 
 
@@ -118,7 +131,18 @@ records = st.fixed_dictionaries(
         "resultType": st.sampled_from(["Success", "Succeeded", "Failure", "Start"]),
         "resultSignature": st.sampled_from(["Succeeded.", "Failed.Conflict", "ScopeLocked"]),
     },
-    optional={"properties": st.fixed_dictionaries({"operationName": st.sampled_from(OPERATIONS)})},
+    optional={
+        "properties": st.fixed_dictionaries(
+            {},
+            optional={
+                "operationName": st.sampled_from(OPERATIONS),
+                "responseBody": st.sampled_from(BODIES),
+            },
+        ),
+        "resourceId": st.sampled_from(
+            ["/subscriptions/s/vm-1", "/subscriptions/s/vm-1/extensions/enablevmaccess"]
+        ),
+    },
 )
 
 
@@ -146,3 +170,63 @@ def test_the_raw_prefilter_never_drops_a_match(tmp_path_factory, lines, block_by
     # (no generated line opens and closes like a record while broken inside: counts agree too)
     assert (fast["records"], fast["skipped"]) == (full["records"], full["skipped"])
     assert scanned.skip_reasons == parsed.skip_reasons
+
+
+# ---- which lines the raw scan leaves unparsed, and the three-valued judgement behind it ----
+
+
+def _line(op: str, result: str = "Success", extra: str = "", time: str = "2026-11-20T10:00:00Z") -> bytes:
+    return f'{{"time":"{time}","operationName":"{op}","resultType":"{result}"{extra}}}\n'.encode()
+
+
+def test_the_raw_scan_skips_only_lines_no_query_can_match():
+    from coralogix_pack.testing.rawscan import RawScan
+
+    catalog = load_catalog(CATALOG)
+    scan = RawScan.for_queries([compile_query(d.query, False) for d in catalog.detections])
+    assert scan is not None
+    nic = "Microsoft.Network/networkInterfaces/write"
+    body = ',"properties":{"responseBody":"%s"}'
+    lines = {
+        "storage read": (_line("Microsoft.Storage/storageAccounts/read"), False),
+        "NIC write that started": (_line(nic, "Start"), False),
+        "NIC write, private IP only": (_line(nic, extra=body % "privateIPAddress 10.0.0.4"), False),
+        "NIC write with a public IP": (_line(nic, extra=body % "publicIPAddress pip-1"), True),
+        "public IP spelled with a long s": (_line(nic, extra=body % "publicIPAddreſs"), True),
+        "VM delete": (_line("Microsoft.Compute/virtualMachines/delete"), True),
+        "hidden top-level key": (
+            _line("Microsoft.Storage/storageAccounts/read").replace(
+                b'"operationName"', b'"operation\\u004eame"'
+            )[:-2]
+            + b',"properties":{"operationName":"x"}}\n',
+            True,
+        ),
+        "month 13": (_line("Microsoft.Storage/storageAccounts/read", time="2026-13-01T00:00:00Z"), True),
+        "CRLF": (_line("Microsoft.Storage/storageAccounts/read")[:-1] + b"\r\n", True),
+        "spaced": (_line("Microsoft.Storage/storageAccounts/read").replace(b'":"', b'": "'), True),
+    }
+    block = b"".join(line for line, _ in lines.values())
+    count, parse = scan.lines_to_parse(block, 0, len(block))
+    assert count == len(lines)
+    names = list(lines)
+    parsed = {names[index] for index, _, _ in parse}
+    assert parsed == {name for name, (_, must_parse) in lines.items() if must_parse}
+
+
+def test_partial_verdicts_are_three_valued():
+    from coralogix_pack.lucene.evaluator import Document
+    from coralogix_pack.lucene.partial import possible, required_words, verdict
+
+    query = compile_query('operationName:"A/B" AND NOT resultType:Start AND properties.body:pip')
+    read = frozenset({"operationName"})
+    assert verdict(query.root, Document({"operationName": "x/y"}, True), read) is False
+    assert verdict(query.root, Document({"operationName": "a/b"}, True), read) is None  # others unread
+    both = frozenset({"operationName", "resultType"})
+    assert verdict(query.root, Document({"operationName": "a/b", "resultType": "start"}, True), both) is False
+    # a key read once may be nested: absent at the top, where NOT resultType:Start holds
+    assert possible([query], {"operationName": "a/b", "resultType": "Start"}) == [0]
+    assert (
+        possible([compile_query('operationName:"A/B" AND resultType:Success')], {"resultType": "Start"}) == []
+    )
+    assert required_words(query.root) == [frozenset({"a"}), frozenset({"b"}), frozenset({"pip"})]
+    assert required_words(compile_query("x:(abc OR 123)").root) == []  # digits: a number's text may differ

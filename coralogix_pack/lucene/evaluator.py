@@ -69,6 +69,10 @@ class Document:
     def values(self, field: str | None) -> list[Any]:
         if field is None:
             return list(all_leaves(self.record))
+        if "." not in field:  # a top-level key holding no array: the common case, without the walk
+            value = self.record.get(field)
+            if type(value) is not list:
+                return [] if value is None else [value]
         return list(leaves(self.record, tuple(field.split("."))))
 
     def texts(self, field: str | None) -> list[str]:
@@ -173,6 +177,27 @@ class TokenRun(Matcher):
         return False
 
 
+class AnyWord(Matcher):
+    """Single-word terms on one field joined by OR, as one set test per value; the same verdicts and
+    explanations as the terms one by one (``resultType:(Success OR Succeeded)``)."""
+
+    __slots__ = ("field", "terms", "words")
+
+    def __init__(self, terms: list[TokenRun], source: str):
+        self.field, self.terms, self.source = terms[0].field, terms, source
+        self.words = frozenset(term.needle[0] for term in terms)
+
+    def match(self, doc: Document) -> bool:
+        words = self.words
+        return any(not words.isdisjoint(value) for value in doc.tokens(self.field))
+
+    def explain(self, doc: Document) -> tuple[bool, str]:
+        for term in self.terms:
+            if term.match(doc):
+                return True, term.source
+        return False, self.source
+
+
 class TokenPattern(Matcher):
     """A wildcard term, applied to each token."""
 
@@ -271,7 +296,7 @@ class _Compiler:
         if isinstance(node, AndOperation):
             return AllOf([self.build(n, field) for n in node.operands], source)
         if isinstance(node, OrOperation):
-            return AnyOf([self.build(n, field) for n in node.operands], source)
+            return _any_of([self.build(n, field) for n in node.operands], source)
         if isinstance(node, Not | Prohibit):
             return Negation(self.build(node.a, field), source)
         if isinstance(node, Plus):
@@ -334,6 +359,23 @@ class _Compiler:
         if isinstance(node, From):
             return Between(_strip_numeric(field), bound, None, node.include, False, source, self.fold)
         return Between(_strip_numeric(field), None, bound, False, node.include, source, self.fold)
+
+
+def _any_of(parts: list[Matcher], source: str) -> Matcher:
+    """OR, without the terms that repeat an earlier one (``"A/B" OR "a/b"`` once folded), and as one
+    set test when every part is a single word on the same field."""
+    seen: set[tuple[str | None, tuple[str, ...]]] = set()
+    kept: list[Matcher] = []
+    for part in parts:
+        if isinstance(part, TokenRun):
+            if (part.field, part.needle) in seen:
+                continue
+            seen.add((part.field, part.needle))
+        kept.append(part)
+    words = [p for p in kept if isinstance(p, TokenRun) and len(p.needle) == 1]
+    if len(words) == len(kept) > 1 and len({w.field for w in words}) == 1:
+        return AnyWord(words, source)
+    return AnyOf(kept, source)
 
 
 def _strip_numeric(field: str | None) -> str | None:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from coralogix_pack.lucene.evaluator import AllOf, AnyOf, CompiledQuery, Matcher, TokenRun
+from coralogix_pack.lucene.evaluator import AllOf, AnyOf, AnyWord, CompiledQuery, Matcher, TokenRun
 from coralogix_pack.lucene.records import TOKEN, as_text, leaves, tokens
 
 Requirement = list[tuple[str, frozenset[str]]]
@@ -23,6 +23,8 @@ Requirement = list[tuple[str, frozenset[str]]]
 def requirement(node: Matcher) -> Requirement | None:
     if isinstance(node, TokenRun):
         return [(node.field, frozenset(node.needle))] if node.field and node.needle else None
+    if isinstance(node, AnyWord):
+        return [(node.field, frozenset([word])) for word in sorted(node.words)] if node.field else None
     if isinstance(node, AnyOf):
         alternatives: Requirement = []
         for part in node.parts:

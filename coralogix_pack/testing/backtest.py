@@ -150,7 +150,7 @@ def backtest(
 
     reader = Reader(paths, skip, on_bytes, input_format)
     if raw_prefilter and start is None and end is None and input_format in ("auto", "eventhub"):
-        reader.raw_scan = RawScan.for_prefilter(Prefilter([rule.query for rule in rules]))
+        reader.raw_scan = RawScan.for_queries([rule.query for rule in rules])
     for match in in_time_order(
         _matches(reader, rules, case_sensitive, start, end, result, skip), reorder_seconds
     ):

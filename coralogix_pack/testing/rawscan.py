@@ -1,14 +1,17 @@
 """Which NDJSON lines a backtest must parse at all: the raw-bytes prefilter.
 
-On mixed traffic nearly every line is an Event Hub record whose operation no detection looks at,
-and parsing it would be most of the cost of a replay. So a block of whole lines is scanned as bytes
-first, and a line is left unparsed only when it is certainly such a record:
+On mixed traffic nearly every line is an Event Hub record that no detection can match, and parsing
+it would be most of the cost of a replay. So a block of whole lines is scanned as bytes first, and a
+line is left unparsed only when it is certainly such a record:
 
 - it opens with a top-level ``"time"`` holding a valid UTC time (so parsing would count a record,
   not a skip) and its object closes at the end of the line;
 - it has exactly one visible ``"operationName"`` key, written ``"operationName":"`` and holding a
-  plain string (no escape, valid UTF-8) that no query's operation tokens accept;
-- no ``\\u`` escape could hide a second ``operationName`` key.
+  plain string (no escape, valid UTF-8), and no query can match that operation whatever the other
+  fields hold (``lucene.partial``); for an operation some query looks at, the fields those queries
+  require on their own (``resultType``) are read the same way, and the line is still skipped when
+  the values read rule every query out (a NIC write that only started);
+- no ``\\u`` escape could hide a second key.
 
 Every doubt means "parse it": other spacing, key order, a nested or duplicate key, an escape,
 CRLF, a blank or broken line. The answer per operation value is remembered. What the skip cannot
@@ -20,8 +23,10 @@ instead of skips, which changes no match and no alert; ``--strict`` parses every
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from coralogix_pack.lucene.prefilter import Prefilter
+from coralogix_pack.lucene.evaluator import CompiledQuery
+from coralogix_pack.lucene.partial import conjunct_fields, fields_of, possible, required_words
 
 KEY = b'"operationName"'
 VALUE_AT = len(KEY)  # the value opens with `:"` right after the key
@@ -39,18 +44,29 @@ Line = tuple[int, int, int]  # index of the line in the block, its start and its
 
 
 class RawScan:
-    """The raw check for one set of queries: build it with ``for_prefilter``."""
+    """The raw check for one set of queries: build it with ``for_queries``."""
 
-    def __init__(self, prefilter: Prefilter):
-        self.prefilter = prefilter
-        self._irrelevant: dict[bytes, bool] = {}
+    def __init__(self, queries: Sequence[CompiledQuery]):
+        self.queries = list(queries)
+        self._irrelevant: dict[bytes, bool] = {}  # `:"<operation>` -> no query can match it
+        # for a line whose operation some query looks at: the fields read next, the queries those
+        # values leave possible, and the words each query needs somewhere in the line
+        self._second = [(f'"{f}"'.encode(), f) for f in conjunct_fields(queries) if f != "operationName"]
+        self._possible: dict[tuple[bytes, tuple[bytes | None, ...]], tuple[int, ...]] = {}
+        self._words = [
+            sorted(
+                (tuple(w.encode() for w in sorted(group)) for group in required_words(q.root)),
+                key=lambda group: -max(len(w) for w in group),  # long words first: rarer, decided sooner
+            )
+            for q in queries
+        ]
 
     @classmethod
-    def for_prefilter(cls, prefilter: Prefilter) -> RawScan | None:
-        """None unless every query needs tokens of the top-level ``operationName``."""
-        if prefilter.single_field != "operationName" or prefilter.always:
+    def for_queries(cls, queries: Sequence[CompiledQuery]) -> RawScan | None:
+        """None when some query does not look at ``operationName``: then no line could be skipped."""
+        if not queries or any("operationName" not in set(fields_of(q.root)) for q in queries):
             return None
-        return cls(prefilter)
+        return cls(queries)
 
     def lines_to_parse(self, block: bytes, pos: int, stop: int) -> tuple[int, list[Line]]:
         """The number of lines in ``block[pos:stop]`` (whole lines, each ending in a newline) and the
@@ -72,7 +88,7 @@ class RawScan:
                     irrelevant = self._learn(value)
                 key_at = find(key, key_at + after_key, stop)
                 if (
-                    irrelevant
+                    (irrelevant or self._rules_out(block, pos, newline, value))
                     and not 0 <= key_at < newline
                     and block[newline - 1] == close_brace
                     and opens_record(block, pos)
@@ -89,18 +105,67 @@ class RawScan:
         return index, to_parse
 
     def _learn(self, value: bytes) -> bool:
-        """``value`` is `:"` and the raw operation name: True when no query can accept it."""
-        verdict = value[:2] == b':"' and _irrelevant(value[2:], self.prefilter)
+        """``value`` is `:"` and the raw operation name: True when no query can match it."""
+        operation = _plain(value)
+        verdict = operation is not None and not possible(self.queries, {"operationName": operation})
         if len(self._irrelevant) < MEMO_LIMIT:
             self._irrelevant[value] = verdict
         return verdict
 
+    def _rules_out(self, block: bytes, pos: int, newline: int, value: bytes) -> bool:
+        """For a line whose operation some query looks at: do the other fields the queries require on
+        their own (``resultType``), or the words they need anywhere in the line, rule every query
+        out? Runs for few lines, so it may cost a few searches."""
+        raws = tuple([_raw_value(block, key, pos, newline) for key, _ in self._second])
+        left = self._possible.get((value, raws))
+        if left is None:
+            left = self._still_possible(value, raws)
+        return not left or self._words_absent(block[pos:newline], left)
 
-def _irrelevant(raw: bytes, prefilter: Prefilter) -> bool:
-    if b"\\" in raw:
-        return False
+    def _still_possible(self, value: bytes, raws: tuple[bytes | None, ...]) -> tuple[int, ...]:
+        operation = _plain(value)
+        if operation is None:
+            return tuple(range(len(self.queries)))
+        read = {"operationName": operation}
+        for (_, name), raw in zip(self._second, raws, strict=True):
+            text = _plain(raw) if raw is not None else None
+            if text is not None:
+                read[name] = text
+        left = tuple(possible(self.queries, read))
+        if len(self._possible) < MEMO_LIMIT:
+            self._possible[(value, raws)] = left
+        return left
+
+    def _words_absent(self, line: bytes, left: tuple[int, ...]) -> bool:
+        """Every query in ``left`` lacks all words of one of its word groups in ``line`` (ASCII, no
+        ``\\u`` escape: then a value's tokens are text of the line, in lower case when folded)."""
+        if not line.isascii() or b"\\u" in line:
+            return False
+        lowered = line.lower()
+        for index in left:
+            text = line if self.queries[index].case_sensitive else lowered
+            if all(any(word in text for word in group) for group in self._words[index]):
+                return False
+        return True
+
+
+def _raw_value(block: bytes, key: bytes, pos: int, newline: int) -> bytes | None:
+    """`:"<value>` of the one visible ``key`` in the line, or None (absent, repeated or not plain)."""
+    at = block.find(key, pos, newline)
+    if at < 0:
+        return None
+    value_at = at + len(key)
+    end = block.find(b'"', value_at + 2, newline)
+    if end < 0 or block.find(key, end, newline) >= 0:
+        return None
+    return block[value_at:end]
+
+
+def _plain(value: bytes) -> str | None:
+    """The text of a raw `:"<string>` with no escape, or None."""
+    if value[:2] != b':"' or b"\\" in value:
+        return None
     try:
-        operation = raw.decode("utf-8")
+        return value[2:].decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return not prefilter.candidates({"operationName": operation})
+        return None
