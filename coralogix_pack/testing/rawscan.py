@@ -52,6 +52,7 @@ class RawScan:
         # for a line whose operation some query looks at: the fields read next, the queries those
         # values leave possible, and the words each query needs somewhere in the line
         self._second = [(f'"{f}"'.encode(), f) for f in conjunct_fields(queries) if f != "operationName"]
+        self._second_keys = [key for key, _ in self._second]
         self._possible: dict[tuple[bytes, tuple[bytes | None, ...]], tuple[int, ...]] = {}
         self._words = [
             sorted(
@@ -77,31 +78,44 @@ class RawScan:
         key, after_key, close_brace = KEY, VALUE_AT, CLOSE_BRACE  # locals: read once per line
         to_parse: list[Line] = []
         index = 0
-        key_at = find(key, pos, stop)  # the next visible key: each byte is searched once
+        # the next visible key and backslash, `stop` when there is none: each byte is searched once
+        key_at = find(key, pos, stop)
+        key_at = stop if key_at < 0 else key_at
+        slash_at = find(b"\\", pos, stop)
+        slash_at = stop if slash_at < 0 else slash_at
         while pos < stop:
             newline = find(b"\n", pos, stop)
-            if 0 <= key_at < newline:
-                value_end = find(b'"', key_at + after_key + 2, newline)
-                value = block[key_at + after_key : value_end] if value_end > 0 else b""
+            if key_at < newline:
+                value_at = key_at + after_key
+                value_end = find(b'"', value_at + 2, newline)
+                value = block[value_at:value_end] if value_end > 0 else b""
                 irrelevant = known(value)
                 if irrelevant is None:
                     irrelevant = self._learn(value)
-                key_at = find(key, key_at + after_key, stop)
+                key_at = find(key, value_at, stop)
+                key_at = stop if key_at < 0 else key_at
                 if (
-                    (irrelevant or self._rules_out(block, pos, newline, value))
-                    and not 0 <= key_at < newline
+                    key_at > newline
                     and block[newline - 1] == close_brace
                     and opens_record(block, pos)
-                    and (find(b"\\", pos, newline) < 0 or find(b"\\u", pos, newline) < 0)
+                    and (slash_at > newline or find(b"\\u", slash_at, newline) < 0)
+                    and (irrelevant or self._rules_out(block, pos, newline, value))
                 ):
                     pos = newline + 1
                     index += 1
+                    if slash_at < pos:
+                        slash_at = find(b"\\", pos, stop)
+                        slash_at = stop if slash_at < 0 else slash_at
                     continue
-                while 0 <= key_at < newline:
+                while key_at < newline:
                     key_at = find(key, key_at + after_key, stop)
+                    key_at = stop if key_at < 0 else key_at
             to_parse.append((index, pos, newline + 1))
             pos = newline + 1
             index += 1
+            if slash_at < pos:
+                slash_at = find(b"\\", pos, stop)
+                slash_at = stop if slash_at < 0 else slash_at
         return index, to_parse
 
     def _learn(self, value: bytes) -> bool:
@@ -116,7 +130,7 @@ class RawScan:
         """For a line whose operation some query looks at: do the other fields the queries require on
         their own (``resultType``), or the words they need anywhere in the line, rule every query
         out? Runs for few lines, so it may cost a few searches."""
-        raws = tuple([_raw_value(block, key, pos, newline) for key, _ in self._second])
+        raws = tuple([_raw_value(block, key, pos, newline) for key in self._second_keys])
         left = self._possible.get((value, raws))
         if left is None:
             left = self._still_possible(value, raws)
@@ -137,9 +151,10 @@ class RawScan:
         return left
 
     def _words_absent(self, line: bytes, left: tuple[int, ...]) -> bool:
-        """Every query in ``left`` lacks all words of one of its word groups in ``line`` (ASCII, no
-        ``\\u`` escape: then a value's tokens are text of the line, in lower case when folded)."""
-        if not line.isascii() or b"\\u" in line:
+        """Every query in ``left`` lacks all words of one of its word groups in ``line``, which the
+        caller has found free of ``\\u`` escapes. In an ASCII line a value's tokens are then text of
+        the line (in lower case when folded)."""
+        if not line.isascii():
             return False
         lowered = line.lower()
         for index in left:
