@@ -10,13 +10,14 @@ document.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from coralogix_pack import coralogix_api as api
 from coralogix_pack import vocabulary
 from coralogix_pack.documents.fast_schema import FastSchema
+
+if TYPE_CHECKING:  # imported only when a body needs its diagnostics
+    from jsonschema import Draft202012Validator
 
 
 def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -153,11 +154,15 @@ CREATE_BODY = _object(
 
 @cache
 def properties_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(ALERT_PROPERTIES)
 
 
 @cache
 def body_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(CREATE_BODY)
 
 

@@ -92,7 +92,39 @@ def test_mutated_values_agree(data: st.DataObject) -> None:
     _agrees("values.schema.json", _replace(document, path, data.draw(st.sampled_from(ODD_VALUES))))
 
 
-def test_small_catalogs_never_compile() -> None:
-    check = FastSchema({"type": "object"})
-    assert not any(check.surely_valid({}) for _ in range(FastSchema.WARMUP))
-    assert check.surely_valid({}) and not check.surely_valid([])
+def test_a_valid_catalog_loads_without_importing_jsonschema() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from coralogix_pack.catalog.loader import load_catalog\n"
+        f"load_catalog(__import__('pathlib').Path({str(ROOT / 'catalog')!r}))\n"
+        "print('jsonschema' in sys.modules)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "False\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-20T10:00:00Z",
+        "2026-11-20t10:00:00.5z",
+        "2026-11-20T10:00:00+01:00",
+        "2026-02-30T00:00:00Z",
+        "2026-11-20T10:00:60Z",
+        "2026-11-20 10:00:00Z",
+        "2026-11-20T10:00:00",
+        "20261120T100000Z",
+    ],
+)
+def test_the_compiled_date_time_check_is_never_more_lenient(text: str) -> None:
+    check = FastSchema({"type": "string", "format": "date-time"})
+    from jsonschema import Draft202012Validator
+
+    jsonschema_accepts = Draft202012Validator.FORMAT_CHECKER.conforms(text, "date-time")
+    assert not (check.surely_valid(text) and not jsonschema_accepts)
+
+
+def test_schemas_with_other_formats_are_left_to_jsonschema() -> None:
+    assert FastSchema({"type": "string", "format": "email"}).compiled() is None

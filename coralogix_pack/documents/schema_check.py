@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from coralogix_pack.diagnostics import Diagnostic
 from coralogix_pack.documents.fast_schema import FastSchema
 from coralogix_pack.documents.yaml_source import YamlDocument
 from coralogix_pack.resources import SCHEMA_DIR
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document needs its diagnostics
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_CODES = {
     "additionalProperties": "CXP201",
@@ -38,6 +39,8 @@ def _bundled(schema_name: str) -> dict[str, Any]:
 
 @cache
 def validator(schema_name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     # the bundled schemas are checked against the metaschema by the test suite, not on every run
     return Draft202012Validator(_bundled(schema_name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
