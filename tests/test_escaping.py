@@ -143,3 +143,22 @@ def test_rendered_files_round_trip_tricky_text(tmp_path_factory, title, descript
 
     assert decode(entry["title"]) == title.strip()
     assert decode(entry["description"]) == alert["description"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(JSON_VALUES, st.booleans())
+def test_pretty_json_writes_what_the_standard_library_writes(value, sort_keys):
+    from coralogix_pack.rendering.escaping import pretty_json
+
+    expected = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+    assert pretty_json(value, sort_keys=sort_keys) == expected
+    assert pretty_json({"threshold": 1.5e-05, "big": 2**70}) == json.dumps(
+        {"threshold": 1.5e-05, "big": 2**70}, indent=2
+    )

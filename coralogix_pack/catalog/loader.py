@@ -36,10 +36,16 @@ def _lines(doc: YamlDocument) -> dict[str, int]:
 
 
 def _display(path: Path) -> str:
+    """``path`` relative to the working folder when inside it (string work: called per file)."""
     try:
-        return str(Path(os.path.normpath(path.absolute())).relative_to(Path.cwd()))
-    except (ValueError, OSError, RuntimeError):  # outside the working folder; RuntimeError: symlink loop
+        here = os.getcwd()
+    except OSError:
         return str(path)
+    absolute = os.path.normpath(os.path.join(here, path))
+    if absolute == here:
+        return "."
+    inside = here if here.endswith(os.sep) else here + os.sep
+    return absolute[len(inside) :] if absolute.startswith(inside) else str(path)
 
 
 def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
@@ -105,14 +111,15 @@ def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagn
 
 
 def catalog_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.name != PACK_FILE and is_regular(p))
+    found = [p for p in directory.glob("*.yaml") if p.name != PACK_FILE and is_regular(p)]
+    return sorted(found, key=lambda p: p.name)  # one folder: names order them as paths would
 
 
 def misplaced_files(directory: Path) -> list[Diagnostic]:
     """Files that look like detections but would not be loaded: each is an error, never a silent skip
     (a detection saved as .yml would otherwise vanish, and `apply --prune` would delete its alert)."""
     found = []
-    for path in sorted(directory.iterdir()):
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
         suffix = path.suffix.lower()
         if suffix not in (".yaml", ".yml") or path.name.startswith("."):
             continue
@@ -153,7 +160,7 @@ def content_hash(directory: Path) -> str:
 def _fingerprint(directory: Path) -> str:
     """Everything a load depends on: the folder's entries and the bytes of the files it reads."""
     digest = hashlib.sha256(content_hash(directory).encode())
-    for entry in sorted(directory.iterdir()):
+    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
         digest.update(f"{entry.name}\0{is_regular(entry)}\0".encode())
     return digest.hexdigest()
 

@@ -162,7 +162,12 @@ def _key(node: yaml.Node) -> str:
     return value
 
 
+STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(node: yaml.Node) -> Any:
+    if node.tag == STR_TAG and isinstance(node, yaml.ScalarNode):
+        return node.value  # what PyYAML's str constructor returns, without its machinery
     try:
         return _constructor.construct_object(node, deep=True)
     except yaml.MarkedYAMLError as exc:
@@ -171,6 +176,8 @@ def _scalar(node: yaml.Node) -> Any:
         raise YamlSyntaxError(
             node.start_mark.line + 1, f"invalid YAML: cannot read {_short(node.value)} as {node.tag}: {exc}"
         ) from None
+    finally:
+        _constructor.constructed_objects.clear()  # one shared constructor: keep no node alive
 
 
 def _short(value: Any) -> str:

@@ -99,19 +99,26 @@ def parse(query: str) -> Item:
 
 
 def walk(node: Item, field: str | None = None) -> Iterator[tuple[Item, str | None]]:
-    """Yield every node with the field it applies to (None = default field)."""
-    yield node, field
-    if isinstance(node, SearchField):
-        field = node.name
-    for child in node.children:
-        yield from walk(child, field)
+    """Yield every node with the field it applies to (None = default field), depth first."""
+    pending = [(node, field)]
+    while pending:
+        current, applies = pending.pop()
+        yield current, applies
+        inner = current.name if isinstance(current, SearchField) else applies
+        pending.extend((child, inner) for child in reversed(current.children))
 
 
 def lint(query: str) -> list[LintProblem]:
+    """Syntax and portability problems of ``query`` (remembered per text, like ``parse``)."""
+    return list(_lint(query))
+
+
+@lru_cache(maxsize=8192)
+def _lint(query: str) -> tuple[LintProblem, ...]:
     try:
         tree = parse(query)
     except QuerySyntaxError as exc:
-        return [LintProblem(exc.column, exc.message, "check quotes, parentheses and operators")]
+        return (LintProblem(exc.column, exc.message, "check quotes, parentheses and operators"),)
     problems: list[LintProblem] = []
     operators = 0
     for node, field in walk(tree):
@@ -127,7 +134,7 @@ def lint(query: str) -> list[LintProblem]:
             )
         )
     problems.extend(_case_problems(tree))
-    return sorted(problems, key=lambda p: (p.column, p.message))
+    return tuple(sorted(problems, key=lambda p: (p.column, p.message)))
 
 
 def _col(node: Item) -> int:

@@ -10,6 +10,7 @@ from coralogix_pack.api_schema import body_problems
 from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.view import AlertView
 
 ALERT_TEMPLATE = "alert.json.j2"
@@ -71,4 +72,4 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
 
 
 def alert_json_text(body: dict[str, Any]) -> str:
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(body) + "\n"

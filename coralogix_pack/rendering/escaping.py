@@ -6,11 +6,27 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
 
-_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_HCL_TABLE = str.maketrans({**{chr(c): f"\\u{c:04x}" for c in [*range(0x20), 0x7F]}, **_HCL_ESCAPES})
+_HCL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # besides \t \n \r, which read better
 _TEMPLATE_SEQUENCE = re.compile(r"([$%])(?=\{)")
+_FLOAT_TEXT = re.compile(rb"[0-9][.eE]")  # every float's JSON text has one (strings may too)
+
+
+def pretty_json(value: Any, *, sort_keys: bool = False) -> str:
+    """JSON with two-space indents and non-ASCII kept, exactly as ``json.dumps(indent=2)`` writes it.
+
+    orjson writes the same bytes a hundred times faster, except for some floats (``1.5e-05``) and
+    integers beyond 64 bits: a value that may hold either goes through the standard library."""
+    option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+    try:
+        if not _FLOAT_TEXT.search(orjson.dumps(value)):
+            return orjson.dumps(value, option=option).decode("utf-8")
+    except TypeError:
+        pass
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
 
 
 def json_value(value: Any) -> str:
@@ -24,7 +40,17 @@ def hcl_string(value: str) -> str:
     Besides backslash escapes, HCL treats ``${`` and ``%{`` as template
     sequences; doubling the sigil makes them literal.
     """
-    escaped = _TEMPLATE_SEQUENCE.sub(r"\1\1", value.translate(_HCL_TABLE))
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    if _HCL_CONTROL.search(escaped):
+        escaped = _HCL_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    if "{" in escaped:
+        escaped = _TEMPLATE_SEQUENCE.sub(r"\1\1", escaped)
     return '"' + escaped + '"'
 
 

@@ -10,6 +10,7 @@ from coralogix_pack import __version__
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.rendering.alerts import alert_json_text, render_alert
 from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.outdir import MANIFEST, sha256_text
 from coralogix_pack.rendering.terraform import TFVARS_FILE, render_module, tfvars
 from coralogix_pack.rendering.view import AlertView, alert_view
@@ -60,4 +61,4 @@ def _manifest(catalog: Catalog, values: Values, files: dict[str, str]) -> str:
         "values": [{"file": s.display, "sha256": s.sha256} for s in values.sources],
         "files": {path: sha256_text(text) for path, text in sorted(files.items())},
     }
-    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(manifest) + "\n"

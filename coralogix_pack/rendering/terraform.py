@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from coralogix_pack import vocabulary
 from coralogix_pack.catalog.model import WINDOW_SECONDS, Catalog
 from coralogix_pack.ownership import RESERVED_LABELS, TERRAFORM_MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.rendering import escaping
 from coralogix_pack.rendering.engine import Templates
+from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.view import AlertView
 from coralogix_pack.values import Values
 
@@ -39,4 +38,4 @@ def render_module(catalog: Catalog, views: list[AlertView], templates: Templates
 
 def tfvars(values: Values) -> str:
     """The module inputs matching a values file: every values key is a module input."""
-    return json.dumps(values.raw, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return pretty_json(values.raw, sort_keys=True) + "\n"
