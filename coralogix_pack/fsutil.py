@@ -4,34 +4,50 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, *, make_parent: bool = True) -> None:
     """Write via a hidden temporary file in the same folder and rename it over ``path``.
 
-    The file gets the mode a plain ``open()`` would give it (0666 less the umask): mkstemp's
-    0600 would make rendered files unreadable to the rest of a CI job or a team.
+    The file gets the mode a plain ``open()`` would give it (0666 less the umask, applied by the
+    system): mkstemp's 0600 would make rendered files unreadable to the rest of a CI job or a team.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    if make_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            fd = os.open(tmp, _CREATE, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with open(fd, "wb", closefd=True) as handle:
+            handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def holds(path: Path, text: str) -> bool:
+    """``path`` is a regular file (not a symlink) holding exactly ``text``: rewriting it would change
+    nothing, so a render that finds its files current touches no file."""
+    data = text.encode("utf-8")
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) == data
+    except OSError:
+        return False
 
 
 def leftover_temporaries(folder: Path, names: set[str]) -> list[Path]:

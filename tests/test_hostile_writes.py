@@ -97,6 +97,25 @@ def test_rendered_files_honour_the_umask(cli, tmp_path, umask):
     assert modes == {0o666 & ~umask}
 
 
+def test_a_current_render_touches_no_file_and_a_stale_one_is_replaced(cli, tmp_path):
+    out = tmp_path / "o"
+    assert cli("render", "--out", out).code == 0
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    edited = out / "alerts" / "vm-deleted.json"
+    rendered = edited.read_text()
+    edited.write_text(rendered.replace("Virtual machine", "Virtual  machine"))
+    planted = out / "queries" / "disk-deleted.lucene"
+    target = tmp_path / "elsewhere.lucene"
+    target.write_text(planted.read_text())
+    planted.unlink()
+    planted.symlink_to(target)  # same text through a symlink: replaced by a real file all the same
+    assert cli("render", "--out", out).code == 0
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    changed = {p.relative_to(out).as_posix() for p in before if before[p] != after[p]}
+    assert changed == {"alerts/vm-deleted.json", "queries/disk-deleted.lucene"}
+    assert edited.read_text() == rendered and not planted.is_symlink()
+
+
 def test_leftover_temporary_files_are_removed(cli, tmp_path):
     out = tmp_path / "o"
     assert cli("render", "--out", out).code == 0

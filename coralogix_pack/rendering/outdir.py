@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
-from coralogix_pack.fsutil import is_inside, leftover_temporaries, write_atomic
+from coralogix_pack.fsutil import holds, is_inside, leftover_temporaries, write_atomic
 
 MANIFEST = "manifest.json"
 GENERATOR_PREFIX = "coralogix-pack "
@@ -104,13 +104,16 @@ def write_rendered(files: dict[str, str], out: Path) -> tuple[list[str], list[st
     stale = sorted(set(previous) - set(files))
     _remove_leftover_temporaries(out, files)
     try:
+        for folder in sorted({(out / path).parent for path in files}):
+            folder.mkdir(parents=True, exist_ok=True)
         for path, text in files.items():
-            if path != MANIFEST:
-                write_atomic(out / path, text)
+            if path != MANIFEST and not holds(out / path, text):
+                write_atomic(out / path, text, make_parent=False)
         removed = [p for p in stale if _owned(out, p, previous[p])]
         for path in removed:
             (out / path).unlink(missing_ok=True)
-        write_atomic(out / MANIFEST, files[MANIFEST])
+        if not holds(out / MANIFEST, files[MANIFEST]):
+            write_atomic(out / MANIFEST, files[MANIFEST])
     except OSError as exc:
         raise cannot_write(exc.filename or out, exc) from None
     return removed, [p for p in stale if p not in removed]
