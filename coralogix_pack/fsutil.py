@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import stat
 from pathlib import Path
 
@@ -34,6 +35,31 @@ def write_atomic(path: Path, text: str, *, make_parent: bool = True) -> None:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_new(path: Path, text: str) -> None:
+    """Create ``path``, which must not exist, inside a folder no reader sees yet (see write_folder)."""
+    with open(os.open(path, _CREATE, 0o666), "wb", closefd=True) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+def write_folder(folder: Path, files: dict[str, str]) -> None:
+    """Create ``folder``, which must not exist, holding ``files`` (relative path -> text).
+
+    The files are written under a hidden name next to it and the whole folder is renamed into place
+    once complete: a reader never sees part of it, and no file needs its own temporary copy."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    staging.mkdir()
+    try:
+        for parent in sorted({(staging / name).parent for name in files}):
+            parent.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            write_new(staging / name, text)
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
         raise
 
 

@@ -176,10 +176,14 @@ def test_catalog_snapshot_is_untouched_by_the_suite():
 
 
 def test_sigterm_during_a_write_leaves_no_temporary_file(cli, tmp_path, monkeypatch):
-    """SIGTERM arrives while a file is half written: exit 130, the temporary file is gone."""
+    """SIGTERM arrives while files are rewritten in an existing folder: exit 130, no temporary file."""
     import signal
 
     out = tmp_path / "o"
+    assert cli("render", "--out", out).code == 0
+    for stale in sorted((out / "alerts").glob("*.json"))[:8]:
+        stale.write_text("{}")  # files the next render must rewrite
+    (out / "manifest.json").unlink()
     real_replace = os.replace
     calls = []
 
@@ -194,3 +198,25 @@ def test_sigterm_during_a_write_leaves_no_temporary_file(cli, tmp_path, monkeypa
     assert result.code == 130 and "interrupted" in result.err
     assert [p.name for p in out.rglob("*.tmp")] == []
     assert not (out / "manifest.json").exists()  # the manifest is written last
+
+
+def test_sigterm_during_a_first_render_leaves_nothing(cli, tmp_path, monkeypatch):
+    """A first render fills a hidden folder renamed into place at the end: killed, nothing remains."""
+    import signal
+
+    from coralogix_pack import fsutil
+
+    out = tmp_path / "o"
+    real_write = fsutil.write_new
+    calls = []
+
+    def write_then_terminate(path, text):
+        calls.append(path)
+        if len(calls) == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_write(path, text)
+
+    monkeypatch.setattr(fsutil, "write_new", write_then_terminate)
+    result = cli("render", "--out", out)
+    assert result.code == 130 and "interrupted" in result.err
+    assert len(calls) == 5 and list(tmp_path.iterdir()) == []  # no folder, no hidden staging folder

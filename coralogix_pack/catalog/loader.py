@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
-from coralogix_pack.documents.files import is_regular, read_yaml_file
+from coralogix_pack.documents.files import is_regular, parse_yaml_bytes, read_capped
 from coralogix_pack.documents.schema_check import schema_diagnostics
 from coralogix_pack.documents.yaml_source import YamlDocument
 
@@ -48,10 +49,54 @@ def _display(path: Path) -> str:
     return absolute[len(inside) :] if absolute.startswith(inside) else str(path)
 
 
-def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
+@dataclass
+class _Folder:
+    """One pass over a catalog folder: its entries, and each file a load reads, read once."""
+
+    entries: list[tuple[str, bool]]  # (name, regular file?) by name
+    read: dict[str, tuple[bytes | None, list[Diagnostic]]] = field(default_factory=dict)
+
+    @property
+    def detection_names(self) -> list[str]:
+        return [name for name, regular in self.entries if regular and _detection_name(name)]
+
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in [PACK_FILE, *self.detection_names]:
+            data = self.read.get(name, (None, []))[0]
+            if data is not None:
+                digest.update(name.encode() + b"\0" + data + b"\0")
+        return digest.hexdigest()
+
+    def fingerprint(self) -> str:
+        """Everything a load depends on: the folder's entries and the bytes of the files it reads."""
+        digest = hashlib.sha256(self.content_hash().encode())
+        for name, regular in self.entries:
+            digest.update(f"{name}\0{regular}\0".encode())
+        return digest.hexdigest()
+
+
+def _detection_name(name: str) -> bool:
+    return name.endswith(".yaml") and name != PACK_FILE
+
+
+def _read_folder(directory: Path) -> _Folder:
+    """Raises OSError when the folder cannot be listed."""
+    with os.scandir(directory) as listing:
+        entries = sorted((entry.name, is_regular(Path(entry.path))) for entry in listing)
+    folder = _Folder(entries)
+    for name in [PACK_FILE, *folder.detection_names]:
+        if name == PACK_FILE and (name, True) not in entries:
+            continue
+        path = directory / name
+        folder.read[name] = read_capped(path, _display(path))
+    return folder
+
+
+def _load_pack(directory: Path, folder: _Folder) -> tuple[Pack | None, list[Diagnostic]]:
     path = directory / PACK_FILE
     display = _display(path)
-    if not is_regular(path):
+    if PACK_FILE not in folder.read:
         return None, [
             Diagnostic(
                 display,
@@ -62,7 +107,8 @@ def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
                 code="CXP113",
             )
         ]
-    doc, found = read_yaml_file(path, display)
+    data, found = folder.read[PACK_FILE]
+    doc, found = (None, found) if data is None else parse_yaml_bytes(data, display)
     if doc is None:
         return None, found
     found = schema_diagnostics(doc, "pack.schema.json", display)
@@ -85,9 +131,12 @@ def _load_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
     return Pack(raw["name"], raw["version"], raw["description"].strip(), raw["attack"]["version"]), []
 
 
-def _load_detection(path: Path) -> tuple[Detection | None, dict[str, int], list[Diagnostic]]:
+def _load_detection(
+    path: Path, read: tuple[bytes | None, list[Diagnostic]]
+) -> tuple[Detection | None, dict[str, int], list[Diagnostic]]:
     display = _display(path)
-    doc, found = read_yaml_file(path, display)
+    data, found = read
+    doc, found = (None, found) if data is None else parse_yaml_bytes(data, display)
     if doc is None:
         return None, {}, found
     found = schema_diagnostics(doc, "detection.schema.json", display)
@@ -110,16 +159,12 @@ def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagn
     ]
 
 
-def catalog_files(directory: Path) -> list[Path]:
-    found = [p for p in directory.glob("*.yaml") if p.name != PACK_FILE and is_regular(p)]
-    return sorted(found, key=lambda p: p.name)  # one folder: names order them as paths would
-
-
-def misplaced_files(directory: Path) -> list[Diagnostic]:
+def misplaced_files(directory: Path, folder: _Folder) -> list[Diagnostic]:
     """Files that look like detections but would not be loaded: each is an error, never a silent skip
     (a detection saved as .yml would otherwise vanish, and `apply --prune` would delete its alert)."""
     found = []
-    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+    for name, regular in folder.entries:
+        path = directory / name
         suffix = path.suffix.lower()
         if suffix not in (".yaml", ".yml") or path.name.startswith("."):
             continue
@@ -135,7 +180,7 @@ def misplaced_files(directory: Path) -> list[Diagnostic]:
                     code="CXP114",
                 )
             )
-        elif not is_regular(path):
+        elif not regular:
             found.append(
                 Diagnostic(
                     display,
@@ -149,22 +194,6 @@ def misplaced_files(directory: Path) -> list[Diagnostic]:
     return found
 
 
-def content_hash(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in [directory / PACK_FILE, *catalog_files(directory)]:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _fingerprint(directory: Path) -> str:
-    """Everything a load depends on: the folder's entries and the bytes of the files it reads."""
-    digest = hashlib.sha256(content_hash(directory).encode())
-    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
-        digest.update(f"{entry.name}\0{is_regular(entry)}\0".encode())
-    return digest.hexdigest()
-
-
 _LOADED: dict[tuple[str, str, str], tuple[Catalog | None, tuple[Diagnostic, ...]]] = {}
 
 
@@ -172,22 +201,34 @@ def load_catalog_with_diagnostics(directory: Path) -> tuple[Catalog | None, list
     """Load and check a catalog. A process that loads the same unchanged folder again (a library
     user, the test suite) gets the earlier result: the key is the content, not the path."""
     if not directory.is_dir():
-        return _load_uncached(directory)
+        return _load_uncached(directory, None)
     try:
-        key = (str(directory.absolute()), os.getcwd(), _fingerprint(directory))
-    except OSError:
-        return _load_uncached(directory)
+        folder = _read_folder(directory)
+        key = (str(directory.absolute()), os.getcwd(), folder.fingerprint())
+    except OSError as exc:
+        return None, [_unreadable(directory, exc)]
     if key not in _LOADED:
         if len(_LOADED) > 64:
             _LOADED.clear()
-        loaded, found = _load_uncached(directory)
+        loaded, found = _load_uncached(directory, folder)
         _LOADED[key] = (loaded, tuple(found))
     catalog, remembered = _LOADED[key]
     return catalog, list(remembered)
 
 
-def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
-    if not directory.is_dir():
+def _unreadable(directory: Path, exc: OSError) -> Diagnostic:
+    return Diagnostic(
+        _display(directory),
+        0,
+        "",
+        f"cannot list the catalog directory: {exc.strerror or exc}",
+        "check its permissions",
+        code="CXP110",
+    )
+
+
+def _load_uncached(directory: Path, folder: _Folder | None) -> tuple[Catalog | None, list[Diagnostic]]:
+    if folder is None or not directory.is_dir():
         return None, [
             Diagnostic(
                 _display(directory),
@@ -198,11 +239,11 @@ def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
                 code="CXP110",
             )
         ]
-    pack, found = _load_pack(directory)
-    found += misplaced_files(directory)
+    pack, found = _load_pack(directory, folder)
+    found += misplaced_files(directory, folder)
     loaded: list[tuple[Detection, dict[str, int]]] = []
-    files = catalog_files(directory)
-    if not files:
+    names = folder.detection_names
+    if not names:
         found.append(
             Diagnostic(
                 _display(directory),
@@ -213,8 +254,8 @@ def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
                 code="CXP112",
             )
         )
-    for path in files:
-        detection, lines, diagnostics = _load_detection(path)
+    for name in names:
+        detection, lines, diagnostics = _load_detection(directory / name, folder.read[name])
         found += diagnostics
         if detection is not None:
             loaded.append((detection, lines))
@@ -222,7 +263,7 @@ def _load_uncached(directory: Path) -> tuple[Catalog | None, list[Diagnostic]]:
     if pack is None or errors_only(found):
         return None, sorted(found)
     detections = tuple(sorted((d for d, _ in loaded), key=lambda d: d.id))
-    return Catalog(pack, detections, directory, content_hash(directory)), sorted(found)
+    return Catalog(pack, detections, directory, folder.content_hash()), sorted(found)
 
 
 def load_catalog(directory: Path) -> Catalog:

@@ -19,6 +19,12 @@ MAX_YAML_BYTES = 4 * 1024 * 1024
 
 
 def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    data, found = read_capped(path, display)
+    return (None, found) if data is None else parse_yaml_bytes(data, display)
+
+
+def read_capped(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of a regular file of at most 4 MiB, or why not."""
     if not is_regular(path):
         what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
         return None, [
@@ -39,6 +45,11 @@ def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[
                 display, 0, "", "file is over 4 MiB", "a detection or values file is small", code="CXP102"
             )
         ]
+    return data, []
+
+
+def parse_yaml_bytes(data: bytes, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """A YAML mapping with the line of every value, or located diagnostics."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
-from coralogix_pack.fsutil import holds, is_inside, leftover_temporaries, write_atomic
+from coralogix_pack.fsutil import holds, is_inside, leftover_temporaries, write_atomic, write_folder
 
 MANIFEST = "manifest.json"
 GENERATOR_PREFIX = "coralogix-pack "
@@ -100,6 +100,12 @@ def write_rendered(files: dict[str, str], out: Path) -> tuple[list[str], list[st
     Returns (removed, kept): stale files removed, and stale files kept because they were edited since.
     """
     _check_folder(out)
+    if not out.exists() and not out.is_symlink():  # a first render: the folder appears complete
+        try:
+            write_folder(out, files)
+        except OSError as exc:
+            raise cannot_write(exc.filename or out, exc) from None
+        return [], []
     previous = previous_files(out)
     stale = sorted(set(previous) - set(files))
     _remove_leftover_temporaries(out, files)
