@@ -162,3 +162,18 @@ def test_pretty_json_writes_what_the_standard_library_writes(value, sort_keys):
     assert pretty_json({"threshold": 1.5e-05, "big": 2**70}) == json.dumps(
         {"threshold": 1.5e-05, "big": 2**70}, indent=2
     )
+
+
+def test_pretty_json_of_a_rendered_alert_takes_the_fast_path(monkeypatch):
+    from pathlib import Path
+
+    from coralogix_pack.rendering import escaping
+
+    body = json.loads((Path(__file__).parents[1] / "rendered/default/alerts/vm-deleted.json").read_text())
+    expected = json.dumps(body, indent=2, ensure_ascii=False)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the standard library was used for a body without floats")
+
+    monkeypatch.setattr(escaping.json, "dumps", refuse)
+    assert escaping.pretty_json(body) == expected

@@ -12,7 +12,9 @@ from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
 
 _HCL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # besides \t \n \r, which read better
 _TEMPLATE_SEQUENCE = re.compile(r"([$%])(?=\{)")
-_FLOAT_TEXT = re.compile(rb"[0-9][.eE]")  # every float's JSON text has one (strings may too)
+# every float orjson writes is a number token (first, or after `:`, `[` or `,`) holding `.` or an exponent;
+# text inside strings may look the same, which only costs the slower path
+_FLOAT_TEXT = re.compile(rb"(?:\A|[:\[,])-?[0-9]+[.eE]")
 
 
 def pretty_json(value: Any, *, sort_keys: bool = False) -> str:
