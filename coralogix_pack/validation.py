@@ -9,7 +9,7 @@ from coralogix_pack.catalog.loader import load_catalog_with_diagnostics
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.rendering.view import alert_view
+from coralogix_pack.rendering.view import alert_description, alert_name
 from coralogix_pack.tuning import DEFAULT_WARNING_DAYS, expiry_diagnostics
 from coralogix_pack.values import Values, load_values
 
@@ -27,8 +27,8 @@ def _checked(
         values = load_values(values_files, catalog) if values_files else Values()
         templates = Templates(templates_dir)
         for detection in catalog.detections:
-            view = alert_view(detection, catalog, values, templates)
-            found += checks.check_lengths(detection, view.name, view.description)
+            description = alert_description(detection, catalog, templates)
+            found += checks.check_lengths(detection, alert_name(detection, values), description)
     except PackError as exc:
         found += exc.diagnostics
     return catalog, values, templates, sorted(found)

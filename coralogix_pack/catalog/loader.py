@@ -11,7 +11,7 @@ from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
 from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
-from coralogix_pack.documents.files import is_regular, parse_yaml_bytes, read_capped
+from coralogix_pack.documents.files import parse_yaml_bytes, read_capped
 from coralogix_pack.documents.schema_check import schema_diagnostics
 from coralogix_pack.documents.yaml_source import YamlDocument
 
@@ -80,16 +80,23 @@ def _detection_name(name: str) -> bool:
     return name.endswith(".yaml") and name != PACK_FILE
 
 
+def _regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()  # the listing's file type: a stat only for symlinks
+    except OSError:  # a symlink loop, for one
+        return False
+
+
 def _read_folder(directory: Path) -> _Folder:
     """Raises OSError when the folder cannot be listed."""
     with os.scandir(directory) as listing:
-        entries = sorted((entry.name, is_regular(Path(entry.path))) for entry in listing)
+        entries = sorted((entry.name, _regular(entry)) for entry in listing)
     folder = _Folder(entries)
     for name in [PACK_FILE, *folder.detection_names]:
         if name == PACK_FILE and (name, True) not in entries:
             continue
         path = directory / name
-        folder.read[name] = read_capped(path, _display(path))
+        folder.read[name] = read_capped(path, _display(path), regular=True)
     return folder
 
 
@@ -164,6 +171,8 @@ def misplaced_files(directory: Path, folder: _Folder) -> list[Diagnostic]:
     (a detection saved as .yml would otherwise vanish, and `apply --prune` would delete its alert)."""
     found = []
     for name, regular in folder.entries:
+        if regular and name.endswith(".yaml"):
+            continue  # the common case: loaded
         path = directory / name
         suffix = path.suffix.lower()
         if suffix not in (".yaml", ".yml") or path.name.startswith("."):

@@ -23,9 +23,9 @@ def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[
     return (None, found) if data is None else parse_yaml_bytes(data, display)
 
 
-def read_capped(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
-    """The bytes of a regular file of at most 4 MiB, or why not."""
-    if not is_regular(path):
+def read_capped(path: Path, display: str, *, regular: bool = False) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of a regular file of at most 4 MiB, or why not (``regular``: a listing said so)."""
+    if not regular and not is_regular(path):
         what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
         return None, [
             Diagnostic(

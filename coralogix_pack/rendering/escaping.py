@@ -49,7 +49,7 @@ def hcl_string(value: str) -> str:
         .replace("\r", "\\r")
         .replace("\t", "\\t")
     )
-    if _HCL_CONTROL.search(escaped):
+    if not escaped.isprintable():  # (cheap) then look for control characters (costly)
         escaped = _HCL_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped)
     if "{" in escaped:
         escaped = _TEMPLATE_SEQUENCE.sub(r"\1\1", escaped)

@@ -38,6 +38,14 @@ class AlertView:
     base_query: str = ""  # the query before exceptions
 
 
+def alert_name(detection: Detection, values: Values) -> str:
+    return values.name_prefix + detection.title
+
+
+def alert_description(detection: Detection, catalog: Catalog, templates: Templates) -> str:
+    return templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+
+
 def alert_view(
     detection: Detection,
     catalog: Catalog,
@@ -56,10 +64,10 @@ def alert_view(
     routes = (*values.webhooks, *values.webhooks_by_priority.get(priority, ()), *override.webhooks)
     exceptions = values.all_exceptions(detection.id)
     base = render_query(detection.query, values.field_prefix)
-    description = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+    description = alert_description(detection, catalog, templates)
     return AlertView(
         id=detection.id,
-        name=values.name_prefix + detection.title,
+        name=alert_name(detection, values),
         description=description,
         enabled=values.enabled(detection.id),
         priority=priority,
