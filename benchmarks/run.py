@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,14 +41,19 @@ class Row:
 
 
 def measure(
-    argv: list[str], repeat: int, env: dict | None = None, cwd: Path | None = None
+    argv: list[str] | Callable[[int], list[str]],
+    repeat: int,
+    env: dict | None = None,
+    cwd: Path | None = None,
 ) -> tuple[float, float]:
-    """Median wall seconds and max peak RSS (MB) of running argv ``repeat`` times."""
+    """Median wall seconds and max peak RSS (MB) of running argv ``repeat`` times (a callable gives
+    the argv of each repetition)."""
     times, peaks = [], []
-    for _ in range(repeat):
+    for index in range(repeat):
+        command = argv(index) if callable(argv) else argv
         start = time.perf_counter()
         proc = subprocess.Popen(
-            argv,
+            command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
@@ -57,7 +63,7 @@ def measure(
         times.append(time.perf_counter() - start)
         peaks.append(usage.ru_maxrss / 1024)
         if os.waitstatus_to_exitcode(status) not in (0, 2):
-            raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
+            raise SystemExit(f"benchmark command failed: {' '.join(command)}")
     return statistics.median(times), max(peaks)
 
 
@@ -80,11 +86,13 @@ def generate_logs(records: int) -> Path:
     return path
 
 
-def generate_catalog(count: int) -> Path:
-    """A synthetic catalog: copies of the shipped detections under new ids and titles."""
+def generate_catalog(count: int, distinct: bool = False) -> Path:
+    """A synthetic catalog: copies of the shipped detections under new ids and titles; with
+    ``distinct``, each copy's query also excludes its own resource, so no two queries are the same
+    (nothing parsed once can be reused)."""
     import yaml
 
-    target = DATA / f"catalog-{count}"
+    target = DATA / (f"catalog-distinct-{count}" if distinct else f"catalog-{count}")
     if target.exists():
         return target
     target.mkdir(parents=True)
@@ -95,6 +103,8 @@ def generate_catalog(count: int) -> Path:
         raw["id"] = f"{raw['id']}-{index:05d}"
         raw["title"] = f"{raw['title']} #{index}"
         raw.pop("tests", None)
+        if distinct:
+            raw["query"] = f"({raw['query'].strip()}) AND NOT resourceId:(excluded{index:05d} OR EXCLUDED{index:05d})"
         (target / f"{raw['id']}.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return target
 
@@ -121,14 +131,26 @@ def startup(repeat: int) -> list[Row]:
 
 
 def render_at_scale(repeat: int, count: int) -> list[Row]:
-    catalog = generate_catalog(count)
-    out = Path(tempfile.mkdtemp()) / "out"
-    seconds, rss = measure([*PACK, "render", "--catalog", str(catalog), "--out", str(out)], repeat)
-    small, _ = measure([*PACK, "render", "--out", str(out.parent / "small")], repeat)
-    return [
-        Row("pack render", "13 detections", small, 13, 0.0),
-        Row("pack render", f"{count} detections", seconds, count, rss, "10 s goal", seconds / 10.0),
-    ]
+    """pack render (validation included) on one core: into a new folder each time (every file
+    created), and again over its own current output (nothing to write)."""
+    scratch = Path(tempfile.mkdtemp())
+    small, _ = measure(one_core([*PACK, "render", "--out", str(scratch / "small")]), repeat)
+    rows = [Row("pack render", "13 detections", small, 13, 0.0)]
+    size = f"{count} detections"
+    for label, catalog in (("same", generate_catalog(count)), ("distinct", generate_catalog(count, True))):
+        command = [*PACK, "render", "--catalog", str(catalog), "--out"]
+        seconds, rss = measure(_into_new_folder(command, scratch / label), repeat)
+        what = "pack render, new folder" + (" (distinct queries)" if label == "distinct" else "")
+        rows.append(Row(what, size, seconds, count, rss, "3 s goal", seconds / 3.0))
+    again = [*PACK, "render", "--catalog", str(generate_catalog(count)), "--out", str(scratch / "same0")]
+    seconds, rss = measure(one_core(again), repeat)
+    rows.append(Row("pack render, output current", size, seconds, count, rss, "3 s goal", seconds / 3.0))
+    shutil.rmtree(scratch, ignore_errors=True)
+    return rows
+
+
+def _into_new_folder(command: list[str], base: Path) -> Callable[[int], list[str]]:
+    return lambda index: one_core([*command, f"{base}{index}"])
 
 
 def backtest(repeat: int, sizes: list[int]) -> list[Row]:

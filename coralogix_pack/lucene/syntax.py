@@ -300,5 +300,5 @@ def _single_line(tree: Item) -> Item:
 @lru_cache(maxsize=8192)
 def render_query(query: str, field_prefix: str = "") -> str:
     """The query as Coralogix should receive it: prefixed and on one line."""
-    tree = copy.deepcopy(with_field_prefix(parse(query), field_prefix))
-    return str(_single_line(tree)).strip()
+    tree = with_field_prefix(parse(query), field_prefix) if field_prefix else copy.deepcopy(parse(query))
+    return str(_single_line(tree)).strip()  # (with_field_prefix made a copy: parse's tree stays intact)
