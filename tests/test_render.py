@@ -182,3 +182,40 @@ def test_values_are_applied(cli, tmp_path):
     assert tfvars["field_prefix"] == "body" and tfvars["name_prefix"] == "[SEC] "  # the module applies it
     manifest = json.loads((out / "manifest.json").read_text())
     assert [v["file"] for v in manifest["values"]] == [str(base), str(prod)]
+
+
+# ---- render_query: cut once at field names, joined per prefix; the same text as renaming a tree ----
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SPACE = st.sampled_from([" ", "  ", "\n    ", "\n\n  ", "\t"])
+_WORD = st.sampled_from(["Success", "delete", "a*b", "x?y", '"two  words\n kept"', "[1 TO 5]", "a\\ b"])
+_FIELD = st.sampled_from(["operationName", "properties.responseBody", "resultType", "identity.claims.name"])
+
+
+@st.composite
+def _queries(draw, depth=0):
+    kind = draw(st.integers(0, 4 if depth < 3 else 1))
+    if kind == 0:
+        return draw(_WORD)
+    if kind == 1:
+        return f"{draw(_FIELD)}:{draw(_WORD)}"
+    if kind == 2:
+        return f"_exists_:{draw(_FIELD)}"
+    if kind == 3:
+        operator = draw(st.sampled_from(["AND", "OR"]))
+        return f"{draw(_queries(depth + 1))}{draw(_SPACE)}{operator}{draw(_SPACE)}{draw(_queries(depth + 1))}"
+    return f"{draw(_FIELD)}:({draw(_SPACE)}{draw(_queries(depth + 1))}{draw(_SPACE)})"
+
+
+@settings(max_examples=200, deadline=None)
+@given(query=_queries(), prefix=st.sampled_from(["", "body", "json.payload"]))
+def test_render_query_equals_renaming_the_parse_tree(query, prefix):
+    import copy
+
+    from coralogix_pack.lucene import syntax
+
+    parsed = syntax.parse(query)
+    tree = syntax.with_field_prefix(parsed, prefix) if prefix else copy.deepcopy(parsed)
+    assert syntax.render_query(query, prefix) == str(syntax._single_line(tree)).strip()

@@ -300,5 +300,31 @@ def _single_line(tree: Item) -> Item:
 @lru_cache(maxsize=8192)
 def render_query(query: str, field_prefix: str = "") -> str:
     """The query as Coralogix should receive it: prefixed and on one line."""
-    tree = with_field_prefix(parse(query), field_prefix) if field_prefix else copy.deepcopy(parse(query))
-    return str(_single_line(tree)).strip()  # (with_field_prefix made a copy: parse's tree stays intact)
+    if _MARK in query:  # (never from YAML) the plain way: a copy of the tree, renamed
+        tree = with_field_prefix(parse(query), field_prefix) if field_prefix else copy.deepcopy(parse(query))
+        return str(_single_line(tree)).strip()
+    texts, names = _layout(query)
+    pieces = [texts[0]]
+    for name, text in zip(names, texts[1:], strict=True):
+        pieces += [prefixed(name, field_prefix), text]
+    return "".join(pieces).strip()
+
+
+_MARK = "\x00"  # YAML cannot carry it, so no query holds it
+
+
+@lru_cache(maxsize=8192)
+def _layout(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The query on one line, cut at its field names (``_exists_``'s operand included): the texts
+    around them and the names. Each prefix then costs a join, not a copy of the parse tree."""
+    tree = _single_line(copy.deepcopy(parse(query)))
+    names: list[str] = []
+    for node, _ in walk(tree):
+        if isinstance(node, SearchField) and node.name == EXISTS_FIELD:
+            if isinstance(node.expr, Word):
+                names.append(node.expr.value)
+                node.expr.value = _MARK
+        elif isinstance(node, SearchField):
+            names.append(node.name)
+            node.name = _MARK
+    return tuple(str(tree).split(_MARK)), tuple(names)
