@@ -85,7 +85,7 @@ def _nesting(query: str) -> tuple[int, int]:
 @lru_cache(maxsize=8192)
 def parse(query: str) -> Item:
     """The luqum tree of ``query``, cached: callers must not mutate it (copy first)."""
-    deepest, column = _nesting(query)
+    deepest, column = _nesting(query) if query.count("(") > MAX_NESTING else (0, 0)  # (cheap first)
     if deepest > MAX_NESTING:
         raise QuerySyntaxError(column, f"parentheses nested {deepest} deep; at most {MAX_NESTING} allowed")
     try:
