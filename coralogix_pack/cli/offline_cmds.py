@@ -84,6 +84,16 @@ def backtest(
             help="auto (default, per record), eventhub, rest, sdk, log-analytics or coralogix.",
         ),
     ] = "auto",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=1,
+            help="Processes: large plain NDJSON files are cut across them (same result).",
+        ),
+    ] = 1,
 ) -> None:
     """Replay exported Activity Logs and report what each detection would have fired."""
     from coralogix_pack import library
@@ -119,6 +129,7 @@ def backtest(
             input_format=input_format,
             top=top,
             raw_prefilter=not strict,  # --strict: every line parsed, so every defect is a skip
+            jobs=jobs,
         )
     if report is not None:
         from coralogix_pack.fsutil import write_atomic

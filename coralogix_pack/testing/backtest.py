@@ -130,30 +130,82 @@ def backtest(
     input_format: str = "auto",
     top: int = 5,
     raw_prefilter: bool = True,
+    jobs: int = 1,
 ) -> BacktestResult:
     """Stream the inputs once. Matching needs no order, so each record is evaluated as it is
     read and dropped; only its matches (time, number, detection ids) wait in a small buffer
-    that releases them in time order to the firing logic. Memory is flat in the input size."""
+    that releases them in time order to the firing logic. Memory is flat in the input size.
+
+    ``jobs`` > 1 splits large plain NDJSON files across processes (``testing.parallel``): the
+    same result, the matches of each part held until the parts before it are done."""
+    options = Options(case_sensitive, start, end, max_skip_reasons, input_format, top, raw_prefilter)
+    paths = list(paths)
+    if jobs > 1:
+        from coralogix_pack.testing.parallel import replay_in_parallel
+
+        return replay_in_parallel(catalog, paths, values, options, reorder_seconds, jobs, on_bytes)
+    result, rules = prepare(catalog, values, options)
+    reader = reader_for(paths, result, rules, options, on_bytes)
+    fire(matches_of(reader, rules, result, options), rules, result, reorder_seconds)
+    return result
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a replay reads and evaluates, the same in every worker of ``--jobs``."""
+
+    case_sensitive: bool = False
+    start: float | None = None
+    end: float | None = None
+    max_skip_reasons: int = 50
+    input_format: str = "auto"
+    top: int = 5
+    raw_prefilter: bool = True
+
+
+def prepare(catalog: Catalog, values: Values, options: Options) -> tuple[BacktestResult, list[_Rule]]:
+    """An empty result (every detection, every exception at 0) and the compiled rules."""
     result = BacktestResult(
-        detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}, top=top
+        detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}, top=options.top
     )
     for detection in catalog.detections:
         for exception in values.all_exceptions(detection.id):
             result.detections[detection.id].suppressed[exception.label] = 0
-    rules = _rules(catalog, values, case_sensitive)
-    firings = {rule.id: rule.firing for rule in rules}
+    return result, _rules(catalog, values, options.case_sensitive)
 
+
+def reader_for(
+    paths: list[Path],
+    result: BacktestResult,
+    rules: list[_Rule],
+    options: Options,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Reader:
     def skip(item: Skipped) -> None:
         result.skipped += 1
-        if len(result.skip_reasons) < max_skip_reasons:
+        if len(result.skip_reasons) < options.max_skip_reasons:
             result.skip_reasons.append(item)
 
-    reader = Reader(paths, skip, on_bytes, input_format)
-    if raw_prefilter and start is None and end is None and input_format in ("auto", "eventhub"):
+    reader = Reader(paths, skip, on_bytes, options.input_format)
+    bounded = options.start is not None or options.end is not None
+    if options.raw_prefilter and not bounded and options.input_format in ("auto", "eventhub"):
         reader.raw_scan = RawScan.for_queries([rule.query for rule in rules])
-    for match in in_time_order(
-        _matches(reader, rules, case_sensitive, start, end, result, skip), reorder_seconds
-    ):
+    return reader
+
+
+def matches_of(
+    reader: Reader, rules: list[_Rule], result: BacktestResult, options: Options
+) -> Iterator[Match]:
+    """Every match of the reader's records, in input order (noise tallies updated on the way)."""
+    return _matches(reader, rules, options.case_sensitive, options.start, options.end, result, reader.on_skip)
+
+
+def fire(
+    matches: Iterable[Match], rules: list[_Rule], result: BacktestResult, reorder_seconds: float
+) -> None:
+    """Feed the matches, put back in time order, to each detection's firing logic."""
+    firings = {rule.id: rule.firing for rule in rules}
+    for match in in_time_order(matches, reorder_seconds):
         for detection_id, group in zip(
             match.detections, match.groups or [None] * len(match.detections), strict=True
         ):
@@ -168,7 +220,6 @@ def backtest(
             if alert is not None:
                 tally.alerts += 1
                 result.alerts.append(_alert_dict(alert))
-    return result
 
 
 def _matches(

@@ -55,6 +55,25 @@ MAX_DOCUMENT_BYTES = 256 * 2**20  # a pretty-printed JSON document is read whole
 READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
+class _Window(io.RawIOBase):
+    """The next ``size`` bytes of a raw file: a segment for a worker of ``--jobs``."""
+
+    def __init__(self, inner: Any, size: int):
+        super().__init__()
+        self.inner, self.remaining = inner, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.remaining <= 0:
+            return 0
+        view = memoryview(buffer)[: self.remaining]
+        count = int(self.inner.readinto(view) or 0)
+        self.remaining -= count
+        return count
+
+
 class _Counting(io.RawIOBase):
     """Reports the bytes read from the file itself: for gzip input that is the compressed size,
     the same unit as the file sizes a progress bar totals."""
@@ -132,10 +151,11 @@ class Reader:
         self._unknown_reported: set[Path] = set()
         self.raw_scan: RawScan | None = None
         self.unparsed = 0
+        self.window: tuple[int, int] | None = None  # read only these bytes of a single path
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
         for path in self.paths:
-            yield from self._file(path)
+            yield from self._file(path) if self.window is None else self.segment(path, *self.window)
 
     def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
         try:
@@ -169,6 +189,27 @@ class Reader:
             first, start = second, 3
             self._at = 1
         yield from self._line(path, start - 1, first)
+        yield from self._ndjson(path, handle, start)
+
+    def segment(self, path: Path, start: int, end: int) -> Iterator[tuple[dict[str, Any], Where]]:
+        """The NDJSON lines of ``path`` from byte ``start`` (a line start) to ``end``, numbered from
+        1 at ``start``; the first segment of a file is read like the whole file. ``lines_read``
+        then says how many lines it held."""
+        self._at = 0
+        try:
+            with path.open("rb", buffering=0) as raw:
+                raw.seek(start)
+                handle = io.BufferedReader(_Window(raw, end - start), 1 << 20)
+                yield from self._lines(path, handle) if start == 0 else self._ndjson(path, handle, 1)
+        except READ_ERRORS as exc:
+            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {_why(exc)}"))
+
+    @property
+    def lines_read(self) -> int:
+        return self._at
+
+    def _ndjson(self, path: Path, handle: IO[bytes], start: int) -> Iterator[tuple[dict[str, Any], Where]]:
+        """Lines from ``handle`` numbered from ``start``, through the raw scan when there is one."""
         scan = self.raw_scan.lines_to_parse if self.raw_scan is not None else every_line
         read = 0  # lines read so far
         for block, pos, stop in _blocks(getattr(handle, "read1", handle.read)):
