@@ -68,3 +68,18 @@ def test_cli_jobs_prints_the_same_report(cli, tmp_path):
     assert (two.code, one.code) == (0, 0)
     assert json.loads(two.out) == json.loads(one.out) and two.err == one.err
     assert cli("backtest", *paths, "--jobs", "0").code == 1
+
+
+def test_stdin_with_jobs_is_read_by_the_parent(tmp_path):
+    import subprocess
+    import sys
+
+    data = _inputs(tmp_path)[0].read_bytes()
+
+    def run(*extra):
+        command = [sys.executable, "-m", "coralogix_pack", "backtest", "-", "--format", "json", *extra]
+        return subprocess.run(command, input=data, capture_output=True, check=False)
+
+    two, one = run("--jobs", "2"), run()
+    assert (two.returncode, one.returncode) == (0, 0)
+    assert json.loads(two.stdout) == json.loads(one.stdout) and json.loads(one.stdout)["records"] > 4000

@@ -5,8 +5,9 @@ from 1, its own record numbers) and returns its matches and tallies. The parent 
 (lines and record numbers of the parts before), keeps the first skip reasons in input order, and
 feeds all matches in input order to the firing logic: the sequence the single-process replay
 sees, so alerts, counts and locations are identical. What cannot be cut (gzip, stdin, CSV, a
-pretty-printed JSON document, a small file) is one part. Matches of a part wait in memory until
-the parts before it are done.
+pretty-printed JSON document, a small file) is one part, read by the parent itself while the
+workers run (a worker cannot read the parent's stdin). Matches of a part wait in memory until the
+parts before it are done.
 """
 
 from __future__ import annotations
@@ -102,11 +103,14 @@ def replay_in_parallel(
     # spawn, not fork: the parent may run a progress bar thread, and forking while it holds a lock
     # can leave a worker stuck
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(parts)), mp_context=context) as pool:
-        futures = [pool.submit(replay_part, catalog, values, options, part) for part in parts]
+    cut = [part for part in parts if part.end >= 0]
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(cut))), mp_context=context) as pool:
+        futures = {part: pool.submit(replay_part, catalog, values, options, part) for part in cut}
         done = []
-        for part, future in zip(parts, futures, strict=True):
-            done.append(future.result())
+        for part in parts:  # a whole input (stdin among them) is read here, meanwhile
+            done.append(
+                futures[part].result() if part in futures else replay_part(catalog, values, options, part)
+            )
             if on_bytes is not None:
                 on_bytes(_size(part))
     result, rules = prepare(catalog, values, options)
