@@ -219,3 +219,22 @@ def test_render_query_equals_renaming_the_parse_tree(query, prefix):
     parsed = syntax.parse(query)
     tree = syntax.with_field_prefix(parsed, prefix) if prefix else copy.deepcopy(parsed)
     assert syntax.render_query(query, prefix) == str(syntax._single_line(tree)).strip()
+
+
+def test_clone_copies_a_parse_tree_like_deepcopy():
+    import copy
+
+    from coralogix_pack.lucene import syntax
+
+    for query in [
+        'operationName:("A/B" OR "a/b") AND NOT resultType:Start',
+        "_exists_:properties.responseBody AND durationMs:[1 TO 5} AND name:ab~2 AND x:/re.x/ AND +y -z",
+        'title:"quick fox"~3^2 AND (a OR b) c',
+    ]:
+        tree = syntax.parse(query)
+        copied = syntax.clone(tree)
+        assert copied == copy.deepcopy(tree) and str(copied) == str(tree)
+        for node, _ in syntax.walk(copied):  # nothing shared that a rename could reach
+            if hasattr(node, "name"):
+                node.name = "changed"
+        assert str(syntax.parse(query)) == str(tree) and "changed" not in str(tree)

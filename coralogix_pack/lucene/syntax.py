@@ -12,7 +12,9 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from luqum.exceptions import ParseError
 from luqum.parser import parser
@@ -96,6 +98,23 @@ def parse(query: str) -> Item:
         match = _POSITION.search(str(exc))
         column = int(match.group(1)) + 1 if match else len(query) + 1
         raise QuerySyntaxError(column, f"invalid Lucene: {exc}") from None
+
+
+_IMMUTABLE = (str, int, float, bool, Decimal, type(None))
+
+
+def clone(node: Any) -> Any:
+    """A copy of a parse tree that shares only immutable values: what ``copy.deepcopy`` gives, about
+    five times faster (luqum nodes hold other nodes, tuples of them and plain values)."""
+    if isinstance(node, Item):
+        copied = object.__new__(type(node))
+        copied.__dict__ = {key: clone(value) for key, value in node.__dict__.items()}
+        return copied
+    if type(node) is tuple:
+        return tuple(clone(value) for value in node)
+    if type(node) is list:
+        return [clone(value) for value in node]
+    return node if isinstance(node, _IMMUTABLE) else copy.deepcopy(node)
 
 
 def walk(node: Item, field: str | None = None) -> Iterator[tuple[Item, str | None]]:
@@ -259,7 +278,7 @@ def with_field_prefix(tree: Item, prefix: str) -> Item:
     """``tree`` with every field name moved under ``prefix`` (a copy; the tree itself when no prefix)."""
     if not prefix:
         return tree
-    tree = copy.deepcopy(tree)
+    tree = clone(tree)
     for node, _ in walk(tree):
         if not isinstance(node, SearchField):
             continue
@@ -278,7 +297,7 @@ def without_field_prefix(query: str, prefix: str) -> str:
     if not prefix:
         return query
     try:
-        tree = copy.deepcopy(parse(query))
+        tree = clone(parse(query))
     except QuerySyntaxError:
         return query
     for node, _ in walk(tree):
@@ -301,7 +320,7 @@ def _single_line(tree: Item) -> Item:
 def render_query(query: str, field_prefix: str = "") -> str:
     """The query as Coralogix should receive it: prefixed and on one line."""
     if _MARK in query:  # (never from YAML) the plain way: a copy of the tree, renamed
-        tree = with_field_prefix(parse(query), field_prefix) if field_prefix else copy.deepcopy(parse(query))
+        tree = with_field_prefix(parse(query), field_prefix) if field_prefix else clone(parse(query))
         return str(_single_line(tree)).strip()
     texts, names = _layout(query)
     pieces = [texts[0]]
@@ -317,7 +336,7 @@ _MARK = "\x00"  # YAML cannot carry it, so no query holds it
 def _layout(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The query on one line, cut at its field names (``_exists_``'s operand included): the texts
     around them and the names. Each prefix then costs a join, not a copy of the parse tree."""
-    tree = _single_line(copy.deepcopy(parse(query)))
+    tree = _single_line(clone(parse(query)))
     names: list[str] = []
     for node, _ in walk(tree):
         if isinstance(node, SearchField) and node.name == EXISTS_FIELD:
