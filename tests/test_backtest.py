@@ -249,3 +249,20 @@ def test_noise_breakdown_timeline_and_html_report(cli, tmp_path):
     html = report_file.read_text()
     assert html.startswith("<!doctype html>") and "<svg" in html and "disk-deleted" in html
     assert "<script" not in html and "http" not in html.split("<body>")[1]  # self-contained
+
+
+def test_locations_stay_right_after_lines_the_raw_scan_skips(cli, tmp_path):
+    def compact(operation: str, time: str = "2026-11-20T10:00:00Z") -> str:
+        record = {"time": time, "operationName": operation, "resultType": "Success"}
+        return json.dumps(record, separators=(",", ":"))
+
+    lines = [compact("Microsoft.Storage/storageAccounts/read"), "this line is garbage"]
+    lines += [compact("Microsoft.Storage/storageAccounts/read") for _ in range(47)]
+    lines.append(compact("MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE"))  # line 50
+    path = tmp_path / "compact.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    result = cli("backtest", path, "--format", "json")
+    report = json.loads(result.out)
+    assert (result.code, report["records"], report["skipped"]) == (0, 49, 1)
+    located = [r for a in report["alerts"] if a["detection"] == "vm-deleted" for r in a["records"]]
+    assert located == [f"{path}:50"] and f"{path}:2: skipped" in result.err
