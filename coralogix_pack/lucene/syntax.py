@@ -309,11 +309,15 @@ def without_field_prefix(query: str, prefix: str) -> str:
 def _single_line(tree: Item) -> Item:
     """Fold layout whitespace between tokens (never inside phrases) to one space."""
     for node, _ in walk(tree):
-        for attr in ("head", "tail"):
-            value = getattr(node, attr, "")
-            if value and value.strip() == "" and ("\n" in value or len(value) > 1):
-                setattr(node, attr, " ")
+        _fold(node)
     return tree
+
+
+def _fold(node: Item) -> None:
+    for attr in ("head", "tail"):
+        value = getattr(node, attr, "")
+        if value and value.strip() == "" and ("\n" in value or len(value) > 1):
+            setattr(node, attr, " ")
 
 
 @lru_cache(maxsize=8192)
@@ -336,9 +340,10 @@ _MARK = "\x00"  # YAML cannot carry it, so no query holds it
 def _layout(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The query on one line, cut at its field names (``_exists_``'s operand included): the texts
     around them and the names. Each prefix then costs a join, not a copy of the parse tree."""
-    tree = _single_line(clone(parse(query)))
+    tree = clone(parse(query))
     names: list[str] = []
-    for node, _ in walk(tree):
+    for node, _ in walk(tree):  # one walk: fold the layout (as _single_line does), mark the names
+        _fold(node)
         if isinstance(node, SearchField) and node.name == EXISTS_FIELD:
             if isinstance(node.expr, Word):
                 names.append(node.expr.value)
