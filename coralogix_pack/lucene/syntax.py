@@ -144,6 +144,8 @@ def _lint(query: str) -> tuple[LintProblem, ...]:
         problems.extend(_node_problems(node, field))
         if isinstance(node, AndOperation | OrOperation):
             operators += len(node.operands) - 1
+        elif isinstance(node, SearchField) and node.name in CASE_VARYING_FIELDS:
+            problems.extend(_case_problems(node))
     if operators > MAX_BOOLEAN_OPERATORS:
         problems.append(
             LintProblem(
@@ -152,7 +154,6 @@ def _lint(query: str) -> tuple[LintProblem, ...]:
                 "split the detection or use wildcards",
             )
         )
-    problems.extend(_case_problems(tree))
     return tuple(sorted(problems, key=lambda p: (p.column, p.message)))
 
 
@@ -252,19 +253,16 @@ def _word_problems(node: Word, field: str | None) -> Iterator[LintProblem]:
         )
 
 
-def _case_problems(tree: Item) -> Iterator[LintProblem]:
-    """Values on case-varying fields must include their upper-case form."""
-    for node, _ in walk(tree):
-        if not isinstance(node, SearchField) or node.name not in CASE_VARYING_FIELDS:
-            continue
-        values = {_term_text(t) for t, _ in walk(node.expr) if isinstance(t, Term)}
-        for value in sorted(values):
-            if value.upper() not in values:
-                yield LintProblem(
-                    _col(node),
-                    f"{node.name} value {value!r} has no upper-case variant",
-                    f'add OR "{value.upper()}": exports write {node.name} in upper case',
-                )
+def _case_problems(node: SearchField) -> Iterator[LintProblem]:
+    """Values on a case-varying field must include their upper-case form."""
+    values = {_term_text(t) for t, _ in walk(node.expr) if isinstance(t, Term)}
+    for value in sorted(values):
+        if value.upper() not in values:
+            yield LintProblem(
+                _col(node),
+                f"{node.name} value {value!r} has no upper-case variant",
+                f'add OR "{value.upper()}": exports write {node.name} in upper case',
+            )
 
 
 def _term_text(term: Term) -> str:
