@@ -296,3 +296,19 @@ def test_missing_catalog_and_pack_file(cli, tmp_path, inline_catalog):
     (inline_catalog / "pack.yaml").unlink()
     result = cli("validate", "--catalog", inline_catalog)
     assert result.code == 1 and "pack.yaml: missing pack metadata file" in result.err
+
+
+def test_a_catalog_folder_that_cannot_be_listed(cli, inline_catalog, monkeypatch):
+    import os
+
+    real_scandir = os.scandir
+
+    def refuse(path):
+        if Path(path) == inline_catalog:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    result = cli("validate", "--catalog", inline_catalog)
+    assert result.code == 1 and "cannot list the catalog directory: Permission denied" in result.err
+    assert "Traceback" not in result.err
