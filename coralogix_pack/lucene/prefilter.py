@@ -64,11 +64,6 @@ class Prefilter:
         self._single = self.fields[0][0] if len(self.fields) == 1 and self.fields[0][2] else None
         self._memo: dict[str, list[int]] = {}
 
-    @property
-    def single_field(self) -> str | None:
-        """The one top-level field every query requires tokens of, if there is exactly one."""
-        return self._single
-
     def candidates(self, record: dict[str, Any]) -> list[int]:
         """Indexes of the queries that may match ``record`` (a superset of those that do)."""
         if self._single is not None:

@@ -174,9 +174,9 @@ class Reader:
     def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
         first = handle.readline()
         start = 2
-        if first.lstrip().startswith((b"{", b"[")) and not _parses(first):
+        if first.lstrip().startswith((b"{", b"[")) and not parses(first):
             second = handle.readline()
-            if not (second.strip() and _parses(second)):  # one pretty-printed JSON document, read whole
+            if not (second.strip() and parses(second)):  # one pretty-printed JSON document, read whole
                 text = first + second + handle.read(MAX_DOCUMENT_BYTES)
                 if len(text) > MAX_DOCUMENT_BYTES:
                     self.on_skip(
@@ -366,7 +366,7 @@ def _why(exc: BaseException) -> str:
     return str(getattr(exc, "strerror", None) or exc)
 
 
-def _parses(line: bytes) -> bool:
+def parses(line: bytes) -> bool:
     try:
         _loads(line)
         return True

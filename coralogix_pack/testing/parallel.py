@@ -30,7 +30,7 @@ from coralogix_pack.testing.backtest import (
     prepare,
     reader_for,
 )
-from coralogix_pack.testing.inputs import STDIN, Match, Skipped, _parses
+from coralogix_pack.testing.inputs import STDIN, Match, Skipped, parses
 from coralogix_pack.values import Values
 
 MIN_PART_BYTES = 8 * 2**20  # below this a part costs more to start than it saves
@@ -85,7 +85,7 @@ def _splittable_size(path: Path) -> int | None:
                 return None
             handle.seek(0)
             first = handle.readline(2**20)
-        return path.stat().st_size if first.strip() and _parses(first) else None
+        return path.stat().st_size if first.strip() and parses(first) else None
     except OSError:
         return None
 
