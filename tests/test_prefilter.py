@@ -203,7 +203,11 @@ def test_the_raw_scan_skips_only_lines_no_query_can_match():
         ),
         "month 13": (_line("Microsoft.Storage/storageAccounts/read", time="2026-13-01T00:00:00Z"), True),
         "CRLF": (_line("Microsoft.Storage/storageAccounts/read")[:-1] + b"\r\n", True),
-        "spaced": (_line("Microsoft.Storage/storageAccounts/read").replace(b'":"', b'": "'), True),
+        "spaced like json.dumps": (
+            _line("Microsoft.Storage/storageAccounts/read").replace(b'":', b'": '),
+            False,
+        ),
+        "spaced twice": (_line("Microsoft.Storage/storageAccounts/read").replace(b'":', b'":  '), True),
     }
     block = b"".join(line for line, _ in lines.values())
     count, parse = scan.lines_to_parse(block, 0, len(block))

@@ -6,8 +6,8 @@ line is left unparsed only when it is certainly such a record:
 
 - it opens with a top-level ``"time"`` holding a valid UTC time (so parsing would count a record,
   not a skip) and its object closes at the end of the line;
-- it has exactly one visible ``"operationName"`` key, written ``"operationName":"`` and holding a
-  plain string (no escape, valid UTF-8), and no query can match that operation whatever the other
+- it has exactly one visible ``"operationName"`` key, written ``"operationName":"`` (or with one
+  space after the colon, as ``json.dumps`` and Azure's exports write it) and holding a plain string (no escape, valid UTF-8), and no query can match that operation whatever the other
   fields hold (``lucene.partial``); for an operation some query looks at, the fields those queries
   require on their own (``resultType``) are read the same way, and the line is still skipped when
   the values read rule every query out (a NIC write that only started);
@@ -30,14 +30,15 @@ from coralogix_pack.lucene.partial import conjunct_fields, fields_of, possible, 
 
 KEY = b'"operationName"'
 VALUE_AT = len(KEY)  # the value opens with `:"` right after the key
-# `{"time":"` and a UTC time the parser accepts: years 1900-2099, real days (29 February is left
+# `{"time":"` (a space allowed after `{` and after `:`) and a UTC time the parser accepts: years 1900-2099, real days (29 February is left
 # to the parser), hours, minutes and seconds in range.
 OPENS_RECORD = re.compile(
-    rb'\{"time":"(?:19|20)\d\d-'
+    rb'\{ ?"time": ?"(?:19|20)\d\d-'
     rb"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
     rb'T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z"'
 )
 CLOSE_BRACE = ord("}")
+SPACE = ord(" ")
 MEMO_LIMIT = 100_000
 
 Line = tuple[int, int, int]  # index of the line in the block, its start and its end (after the newline)
@@ -75,7 +76,7 @@ class RawScan:
         find = block.find
         known = self._irrelevant.get
         opens_record = OPENS_RECORD.match
-        key, after_key, close_brace = KEY, VALUE_AT, CLOSE_BRACE  # locals: read once per line
+        key, after_key, close_brace, space = KEY, VALUE_AT, CLOSE_BRACE, SPACE  # locals: read once per line
         to_parse: list[Line] = []
         index = 0
         # the next visible key and backslash, `stop` when there is none: each byte is searched once
@@ -88,6 +89,8 @@ class RawScan:
             if key_at < newline:
                 value_at = key_at + after_key
                 value_end = find(b'"', value_at + 2, newline)
+                if value_end == value_at + 2 and block[value_at + 1] == space:  # `: "`, json.dumps' style
+                    value_end = find(b'"', value_at + 3, newline)
                 value = block[value_at:value_end] if value_end > 0 else b""
                 irrelevant = known(value)
                 if irrelevant is None:
@@ -171,16 +174,19 @@ def _raw_value(block: bytes, key: bytes, pos: int, newline: int) -> bytes | None
         return None
     value_at = at + len(key)
     end = block.find(b'"', value_at + 2, newline)
+    if end == value_at + 2 and block[value_at + 1] == SPACE:
+        end = block.find(b'"', value_at + 3, newline)
     if end < 0 or block.find(key, end, newline) >= 0:
         return None
     return block[value_at:end]
 
 
 def _plain(value: bytes) -> str | None:
-    """The text of a raw `:"<string>` with no escape, or None."""
-    if value[:2] != b':"' or b"\\" in value:
+    """The text of a raw `:"<string>` (or `: "<string>`) with no escape, or None."""
+    opening = 2 if value[:2] == b':"' else 3 if value[:3] == b': "' else 0
+    if not opening or b"\\" in value:
         return None
     try:
-        return value[2:].decode("utf-8")
+        return value[opening:].decode("utf-8")
     except UnicodeDecodeError:
         return None
