@@ -7,10 +7,12 @@ line is left unparsed only when it is certainly such a record:
 - it opens with a top-level ``"time"`` holding a valid UTC time (so parsing would count a record,
   not a skip) and its object closes at the end of the line;
 - it has exactly one visible ``"operationName"`` key, written ``"operationName":"`` (or with one
-  space after the colon, as ``json.dumps`` and Azure's exports write it) and holding a plain string (no escape, valid UTF-8), and no query can match that operation whatever the other
+  space after the colon, as ``json.dumps`` and Azure's exports write it) and holding a plain
+  string (no escape, valid UTF-8), and no query can match that operation whatever the other
   fields hold (``lucene.partial``); for an operation some query looks at, the fields those queries
   require on their own (``resultType``) are read the same way, and the line is still skipped when
-  the values read rule every query out (a NIC write that only started);
+  the values read rule every query out (a NIC write that only started), or when a word a query
+  needs appears nowhere in the line (ASCII, no ``\\u`` escape);
 - no ``\\u`` escape could hide a second key.
 
 Every doubt means "parse it": other spacing, key order, a nested or duplicate key, an escape,
@@ -29,9 +31,9 @@ from coralogix_pack.lucene.evaluator import CompiledQuery
 from coralogix_pack.lucene.partial import conjunct_fields, fields_of, possible, required_words
 
 KEY = b'"operationName"'
-VALUE_AT = len(KEY)  # the value opens with `:"` right after the key
-# `{"time":"` (a space allowed after `{` and after `:`) and a UTC time the parser accepts: years 1900-2099, real days (29 February is left
-# to the parser), hours, minutes and seconds in range.
+VALUE_AT = len(KEY)  # the value opens with `:"` (or `: "`) right after the key
+# `{"time":"` (a space allowed after `{` and after `:`) and a UTC time the parser accepts: years
+# 1900-2099, real days (29 February is left to the parser), hours, minutes and seconds in range.
 OPENS_RECORD = re.compile(
     rb'\{ ?"time": ?"(?:19|20)\d\d-'
     rb"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
