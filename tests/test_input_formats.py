@@ -155,3 +155,18 @@ def test_published_records_are_all_read_and_alert_only_on_what_they_show(cli):
                 text = lines[line - 1].lower() if path.suffix != ".json" else path.read_text().lower()
                 # every alert of these files is a delete detection, on a delete record
                 assert "delete" in alert["detection"] and "/delete" in text, (path.name, alert)
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared/realdata not present")
+def test_published_records_give_the_same_report_without_the_raw_scan():
+    from conftest import CATALOG
+
+    from coralogix_pack.catalog.loader import load_catalog
+    from coralogix_pack.testing.backtest import backtest
+    from coralogix_pack.values import Values
+
+    paths = sorted(p for p in REALDATA.iterdir() if p.suffix in (".json", ".jsonl", ".ndjson"))
+    catalog = load_catalog(CATALOG)
+    scanned = backtest(catalog, paths, Values())
+    parsed = backtest(catalog, paths, Values(), raw_prefilter=False)
+    assert scanned.as_dict() == parsed.as_dict() and scanned.skip_reasons == parsed.skip_reasons
