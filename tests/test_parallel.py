@@ -83,3 +83,13 @@ def test_stdin_with_jobs_is_read_by_the_parent(tmp_path):
     two, one = run("--jobs", "2"), run()
     assert (two.returncode, one.returncode) == (0, 0)
     assert json.loads(two.stdout) == json.loads(one.stdout) and json.loads(one.stdout)["records"] > 4000
+
+
+def test_a_file_given_twice_is_numbered_from_one_twice(tmp_path):
+    catalog = load_catalog(CATALOG)
+    big = _inputs(tmp_path)[0]
+    one = backtest(catalog, [big, big], Values())
+    with mock.patch.object(parallel, "MIN_PART_BYTES", 200_000):
+        many = backtest(catalog, [big, big], Values(), jobs=2)
+    assert many.as_dict() == one.as_dict() and many.skip_reasons == one.skip_reasons
+    assert [r.where for r in one.skip_reasons][:2] == [f"{big}:6", f"{big}:1501"]

@@ -42,6 +42,7 @@ class Part:
     path: Path
     start: int
     end: int  # -1: the whole file, read the ordinary way
+    input: int = 0  # its place among the inputs (a file given twice is read twice)
 
 
 @dataclass
@@ -56,10 +57,10 @@ def parts_of(paths: list[Path], jobs: int, min_bytes: int | None = None) -> list
     """Each input as one part, or as up to ``jobs`` parts when it is a large plain NDJSON file."""
     min_bytes = MIN_PART_BYTES if min_bytes is None else min_bytes
     parts: list[Part] = []
-    for path in paths:
+    for number, path in enumerate(paths):
         size = _splittable_size(path)
         if size is None or size < 2 * min_bytes:
-            parts.append(Part(path, 0, -1))
+            parts.append(Part(path, 0, -1, number))
             continue
         cuts = [0]
         with path.open("rb") as handle:
@@ -69,7 +70,7 @@ def parts_of(paths: list[Path], jobs: int, min_bytes: int | None = None) -> list
                 if handle.tell() < size:
                     cuts.append(handle.tell())
         cuts.append(size)
-        parts += [Part(path, a, b) for a, b in pairwise(cuts) if b > a]
+        parts += [Part(path, a, b, number) for a, b in pairwise(cuts) if b > a]
     return parts
 
 
@@ -134,18 +135,18 @@ def _merged(
     parts: list[Part], done: list[PartResult], result: BacktestResult, options: Options
 ) -> Iterator[Match]:
     """The parts' tallies added to ``result``; their matches renumbered, in input order."""
-    lines_before: dict[Path, int] = {}
+    lines_before: dict[int, int] = {}  # by input: a file given twice is numbered from 1 twice
     parsed_before = 0
     long_form_seen: set[Path] = set()
     for part, outcome in zip(parts, done, strict=True):
-        offset = lines_before.get(part.path, 0)
+        offset = lines_before.get(part.input, 0)
         _add(result, outcome.result, part.path, offset, long_form_seen, options.max_skip_reasons)
         for match in outcome.matches:
             where = match.where
             if where is not None and offset:
                 where = (where[0], where[1] + offset, where[2])
             yield replace(match, number=match.number + parsed_before, where=where)
-        lines_before[part.path] = offset + outcome.lines
+        lines_before[part.input] = offset + outcome.lines
         parsed_before += outcome.parsed
 
 
