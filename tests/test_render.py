@@ -214,11 +214,19 @@ def _queries(draw, depth=0):
 def test_render_query_equals_renaming_the_parse_tree(query, prefix):
     import copy
 
-    from coralogix_pack.lucene import syntax
+    from luqum.tree import SearchField, Word
 
-    parsed = syntax.parse(query)
-    tree = syntax.with_field_prefix(parsed, prefix) if prefix else copy.deepcopy(parsed)
-    assert syntax.render_query(query, prefix) == str(syntax._single_line(tree)).strip()
+    from coralogix_pack.lucene import syntax
+    from coralogix_pack.lucene.fields import EXISTS_FIELD, prefixed
+
+    tree = copy.deepcopy(syntax.parse(query))  # renamed and folded in place, node by node
+    for node, _ in syntax.walk(tree):
+        syntax._fold(node)
+        if isinstance(node, SearchField) and node.name == EXISTS_FIELD and isinstance(node.expr, Word):
+            node.expr.value = prefixed(node.expr.value, prefix)
+        elif isinstance(node, SearchField) and node.name != EXISTS_FIELD:
+            node.name = prefixed(node.name, prefix)
+    assert syntax.render_query(query, prefix) == str(tree).strip()
 
 
 def test_clone_copies_a_parse_tree_like_deepcopy():

@@ -272,23 +272,6 @@ def _term_text(term: Term) -> str:
     return value
 
 
-def with_field_prefix(tree: Item, prefix: str) -> Item:
-    """``tree`` with every field name moved under ``prefix`` (a copy; the tree itself when no prefix)."""
-    if not prefix:
-        return tree
-    tree = clone(tree)
-    for node, _ in walk(tree):
-        if not isinstance(node, SearchField):
-            continue
-        if node.name == EXISTS_FIELD:
-            inner = node.expr
-            if isinstance(inner, Word):
-                inner.value = prefixed(inner.value, prefix)
-        else:
-            node.name = prefixed(node.name, prefix)
-    return tree
-
-
 def without_field_prefix(query: str, prefix: str) -> str:
     """``query`` with ``prefix.`` taken off the field names that carry it (for linting fragments
     written against nested records); the query itself when it does not parse."""
@@ -304,14 +287,8 @@ def without_field_prefix(query: str, prefix: str) -> str:
     return str(tree)
 
 
-def _single_line(tree: Item) -> Item:
-    """Fold layout whitespace between tokens (never inside phrases) to one space."""
-    for node, _ in walk(tree):
-        _fold(node)
-    return tree
-
-
 def _fold(node: Item) -> None:
+    """Fold layout whitespace around ``node`` (never inside a phrase) to one space."""
     for attr in ("head", "tail"):
         value = getattr(node, attr, "")
         if value and value.strip() == "" and ("\n" in value or len(value) > 1):
@@ -321,9 +298,6 @@ def _fold(node: Item) -> None:
 @lru_cache(maxsize=8192)
 def render_query(query: str, field_prefix: str = "") -> str:
     """The query as Coralogix should receive it: prefixed and on one line."""
-    if _MARK in query:  # (never from YAML) the plain way: a copy of the tree, renamed
-        tree = with_field_prefix(parse(query), field_prefix) if field_prefix else clone(parse(query))
-        return str(_single_line(tree)).strip()
     texts, names = _layout(query)
     pieces = [texts[0]]
     for name, text in zip(names, texts[1:], strict=True):
@@ -331,22 +305,20 @@ def render_query(query: str, field_prefix: str = "") -> str:
     return "".join(pieces).strip()
 
 
-_MARK = "\x00"  # YAML cannot carry it, so no query holds it
-
-
 @lru_cache(maxsize=8192)
 def _layout(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The query on one line, cut at its field names (``_exists_``'s operand included): the texts
     around them and the names. Each prefix then costs a join, not a copy of the parse tree."""
+    mark = next(chr(c) for c in range(0xE000, 0x110000) if chr(c) not in query)  # private use, unused
     tree = clone(parse(query))
     names: list[str] = []
-    for node, _ in walk(tree):  # one walk: fold the layout (as _single_line does), mark the names
+    for node, _ in walk(tree):  # one walk: fold the layout, mark the names
         _fold(node)
         if isinstance(node, SearchField) and node.name == EXISTS_FIELD:
             if isinstance(node.expr, Word):
                 names.append(node.expr.value)
-                node.expr.value = _MARK
+                node.expr.value = mark
         elif isinstance(node, SearchField):
             names.append(node.name)
-            node.name = _MARK
-    return tuple(str(tree).split(_MARK)), tuple(names)
+            node.name = mark
+    return tuple(str(tree).split(mark)), tuple(names)

@@ -193,13 +193,6 @@ def reader_for(
     return reader
 
 
-def matches_of(
-    reader: Reader, rules: list[_Rule], result: BacktestResult, options: Options
-) -> Iterator[Match]:
-    """Every match of the reader's records, in input order (noise tallies updated on the way)."""
-    return _matches(reader, rules, options.case_sensitive, options.start, options.end, result, reader.on_skip)
-
-
 def fire(
     matches: Iterable[Match], rules: list[_Rule], result: BacktestResult, reorder_seconds: float
 ) -> None:
@@ -222,16 +215,12 @@ def fire(
                 result.alerts.append(_alert_dict(alert))
 
 
-def _matches(
-    reader: Reader,
-    rules: list[_Rule],
-    case_sensitive: bool,
-    start: float | None,
-    end: float | None,
-    result: BacktestResult,
-    skip: Callable[[Skipped], None],
+def matches_of(
+    reader: Reader, rules: list[_Rule], result: BacktestResult, options: Options
 ) -> Iterator[Match]:
-    """The hot loop: parse time, prefilter, evaluate the few candidates."""
+    """Every match of the reader's records, in input order (noise tallies updated on the way).
+    The hot loop: parse time, prefilter, evaluate the few candidates."""
+    case_sensitive, start, end, skip = options.case_sensitive, options.start, options.end, reader.on_skip
     prefilter = Prefilter([rule.query for rule in rules])
     fold = not case_sensitive
     bounded = start is not None or end is not None

@@ -54,8 +54,8 @@ class RawScan:
         self._irrelevant: dict[bytes, bool] = {}  # `:"<operation>` -> no query can match it
         # for a line whose operation some query looks at: the fields read next, the queries those
         # values leave possible, and the words each query needs somewhere in the line
-        self._second = [(f'"{f}"'.encode(), f) for f in conjunct_fields(queries) if f != "operationName"]
-        self._second_keys = [key for key, _ in self._second]
+        self._second = [f for f in conjunct_fields(queries) if f != "operationName"]
+        self._second_keys = [f'"{f}"'.encode() for f in self._second]
         self._possible: dict[tuple[bytes, tuple[bytes | None, ...]], tuple[int, ...]] = {}
         self._words = [
             sorted(
@@ -146,7 +146,7 @@ class RawScan:
         if operation is None:
             return tuple(range(len(self.queries)))
         read = {"operationName": operation}
-        for (_, name), raw in zip(self._second, raws, strict=True):
+        for name, raw in zip(self._second, raws, strict=True):
             text = _plain(raw) if raw is not None else None
             if text is not None:
                 read[name] = text
