@@ -1,8 +1,11 @@
-"""Canonical form of an alert definition, shared by render (content hash) and plan (diff).
+"""Canonical form of an alert definition, shared by render (content hash) and plan (diff, drift).
 
-The API omits fields that hold their default (proto3 JSON), so two definitions
-are compared only after both are normalised: defaults dropped, set-like lists
-sorted, server-only fields removed.
+The pack owns a fixed set of fields (``OWNED``, documented in docs/deploying.md): every field its
+template renders and every field that changes whether or how an alert fires or notifies, whether
+the pack's value is the API default or not. Both sides of a comparison are reduced to that set
+with the API's defaults written out, so a UI mute (``phantomMode: true``) or an added webhook is a
+difference, and so is the pack setting a field back to its default. Fields outside the set
+(server-only ones, ``deleted``, fields a newer API adds) are neither a change nor drift.
 """
 
 from __future__ import annotations
@@ -26,8 +29,102 @@ SET_LIKE_KEYS = frozenset(
         "rules",
         "destinations",
         "dayOfWeek",
+        "dataSources",
     }
 )
+
+P5 = "ALERT_DEF_PRIORITY_P5_OR_UNSPECIFIED"
+TRIGGERED_ONLY = "NOTIFY_ON_TRIGGERED_ONLY_UNSPECIFIED"
+
+
+class Whole:
+    """A field owned as one value (a map, a schedule): compared as the API holds it."""
+
+    def __init__(self, default: Any):
+        self.default = default
+
+
+class Items:
+    """A list whose items each have the owned shape ``item``."""
+
+    def __init__(self, item: Any):
+        self.item = item
+
+
+_LABEL_FILTER = {"value": "", "operation": "LOG_FILTER_OPERATION_TYPE_IS_OR_UNSPECIFIED"}
+_LOGS_FILTER = {
+    "simpleFilter": {
+        "luceneQuery": "",
+        "labelFilters": {
+            "applicationName": Items(_LABEL_FILTER),
+            "subsystemName": Items(_LABEL_FILTER),
+            "severities": Items(Whole(None)),
+        },
+    }
+}
+_RULE = {
+    "condition": {
+        "threshold": 0,
+        "timeWindow": Whole(None),
+        "conditionType": "LOGS_THRESHOLD_CONDITION_TYPE_MORE_THAN_OR_UNSPECIFIED",
+    },
+    "override": {"priority": None},  # None: the alert's priority (the server fills it in)
+}
+_WEBHOOK = {"integration": Whole(None), "notifyOn": None, "minutes": None}  # None: the incident cadence's
+_DESTINATION = {
+    "connectorId": "",
+    "presetId": "",
+    "notifyOn": TRIGGERED_ONLY,
+    "triggeredRoutingOverrides": Whole(None),
+    "resolvedRouteOverrides": Whole(None),
+    "retriggeringPeriodMinutes": None,  # None: the incident cadence's
+}
+_PAYLOAD = Items(Whole(None))
+# Type-specific blocks; one of them is set. Blocks the pack does not know are owned whole.
+TYPE_BLOCKS: dict[str, Any] = {
+    "logsImmediate": {"logsFilter": _LOGS_FILTER, "notificationPayloadFilter": _PAYLOAD},
+    "logsThreshold": {
+        "logsFilter": _LOGS_FILTER,
+        "rules": Items(_RULE),
+        "notificationPayloadFilter": _PAYLOAD,
+        "undetectedValuesManagement": Whole(None),
+        "noDataPolicy": Whole(None),
+        "evaluationDelayMs": 0,
+    },
+}
+OWNED: dict[str, Any] = {
+    "name": "",
+    "description": "",
+    "enabled": True,
+    "priority": P5,
+    "type": "ALERT_DEF_TYPE_LOGS_IMMEDIATE_OR_UNSPECIFIED",
+    "entityLabels": Whole({}),
+    "phantomMode": False,
+    "groupByKeys": Items(Whole(None)),
+    "incidentsSettings": {"minutes": None, "notifyOn": TRIGGERED_ONLY},
+    "notificationGroup": {
+        "groupByKeys": Items(Whole(None)),
+        "webhooks": Items(_WEBHOOK),
+        "destinations": Items(_DESTINATION),
+        "router": Whole(None),
+    },
+    "activeOn": Whole(None),
+    "dataSources": Items(Whole(None)),
+}
+NOT_OWNED = ("deleted", "notificationGroupExcess", *SERVER_FIELDS)
+
+
+def owned_paths() -> list[str]:
+    """Every owned field as a dotted path (``[]`` marks list items), for docs and tests."""
+    return sorted(_paths(OWNED, "") + [p for block, s in TYPE_BLOCKS.items() for p in _paths(s, block)])
+
+
+def _paths(spec: Any, prefix: str) -> list[str]:
+    if isinstance(spec, dict):
+        return [p for key, sub in spec.items() for p in _paths(sub, f"{prefix}.{key}" if prefix else key)]
+    if isinstance(spec, Items) and isinstance(spec.item, dict):
+        return _paths(spec.item, prefix + "[]")
+    return [prefix]
 
 
 def canonical_json(value: Any) -> str:
@@ -43,6 +140,8 @@ def _is_default(value: Any) -> bool:
 
 
 def _strip(value: Any, key: str = "") -> Any:
+    """Proto3 zero values dropped (absent, ``null``, ``[]``, ``0`` and ``false`` read alike),
+    set-like lists sorted, integral floats made ints (a server may print the double 10 as 10.0)."""
     if isinstance(value, dict):
         stripped = {k: _strip(v, k) for k, v in value.items()}
         return {k: v for k, v in stripped.items() if not _is_default(v)}
@@ -50,65 +149,63 @@ def _strip(value: Any, key: str = "") -> Any:
         items = [_strip(v) for v in value]
         return sorted(items, key=canonical_json) if key in SET_LIKE_KEYS else items
     if isinstance(value, float) and value.is_integer():
-        return int(value)  # a server may print the double 10 as 10.0
+        return int(value)
     return value
 
 
-def normalize_properties(properties: dict[str, Any], *, drop_hash: bool = False) -> dict[str, Any]:
-    """Defaults removed, set-like lists sorted; ``enabled`` made explicit (it defaults to true)."""
-    properties = dict(properties)
-    enabled = properties.pop("enabled", True)
-    if drop_hash:
-        labels = dict(properties.get("entityLabels", {}))
-        labels.pop(HASH_LABEL, None)
-        properties["entityLabels"] = labels
-    normalized: dict[str, Any] = _strip(properties)
-    normalized["enabled"] = bool(enabled)
-    return normalized
+def _fill(value: Any, spec: Any, key: str = "") -> Any:
+    """``value`` (stripped) reduced to ``spec``'s fields, each absent one set to its default."""
+    if isinstance(spec, Whole):
+        return spec.default if value is None else value
+    if isinstance(spec, Items):
+        items = [_fill(item, spec.item) for item in value] if isinstance(value, list) else []
+        return sorted(items, key=canonical_json) if key in SET_LIKE_KEYS else items
+    if isinstance(spec, dict):
+        source = value if isinstance(value, dict) else {}
+        return {k: _fill(source.get(k), sub, k) for k, sub in spec.items()}
+    return spec if value is None else value
+
+
+def owned_view(properties: dict[str, Any]) -> dict[str, Any]:
+    """The owned fields of ``properties`` (what the pack renders, or what the account holds), with
+    the API's defaults explicit and inherited values (a webhook's cadence, a rule's priority)
+    filled in; the hash label is left out. Two alerts that the API treats alike give equal views."""
+    stripped = _strip({k: v for k, v in properties.items() if k not in NOT_OWNED})
+    view: dict[str, Any] = _fill(stripped, OWNED)
+    labels = dict(view["entityLabels"])
+    labels.pop(HASH_LABEL, None)
+    view["entityLabels"] = labels
+    enabled = properties.get("enabled")
+    view["enabled"] = True if enabled is None else bool(enabled)  # absent or null: unset, proto default true
+    for block, spec in TYPE_BLOCKS.items():
+        if block in stripped:
+            view[block] = _fill(stripped[block], spec)
+    for block in sorted(set(stripped) - set(OWNED) - set(TYPE_BLOCKS)):
+        view[block] = stripped[block]  # a type block the pack does not render: owned whole
+    _inherit(view)
+    return view
+
+
+def _inherit(view: dict[str, Any]) -> None:
+    """Values the API fills in from elsewhere in the alert, written out so both sides agree."""
+    cadence = view["incidentsSettings"]
+    group = view["notificationGroup"]
+    for webhook in group["webhooks"]:
+        for key in ("minutes", "notifyOn"):
+            if webhook[key] is None:
+                webhook[key] = cadence[key]
+    for destination in group["destinations"]:
+        if destination["retriggeringPeriodMinutes"] is None:
+            destination["retriggeringPeriodMinutes"] = cadence["minutes"]
+    for rule in (view.get("logsThreshold") or {}).get("rules", []):
+        if rule["override"]["priority"] is None:
+            rule["override"]["priority"] = view["priority"]
+    for key in ("webhooks", "destinations"):
+        group[key] = sorted(group[key], key=canonical_json)
+    if "logsThreshold" in view:
+        view["logsThreshold"]["rules"] = sorted(view["logsThreshold"]["rules"], key=canonical_json)
 
 
 def content_hash(properties: dict[str, Any]) -> str:
-    """Hash of what the pack manages; the hash label itself is excluded."""
-    canonical = canonical_json(normalize_properties(properties, drop_hash=True))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-
-
-def shape_of(value: Any) -> Any:
-    """The fields ``value`` sets: nested dicts of True leaves; a list's items merged into one shape."""
-    if isinstance(value, dict):
-        return {k: shape_of(v) for k, v in value.items()}
-    if isinstance(value, list):
-        merged: Any = True
-        for item in value:
-            merged = _merge_shapes(merged, shape_of(item))
-        return [merged]
-    return True
-
-
-def _merge_shapes(a: Any, b: Any) -> Any:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return {k: _merge_shapes(a.get(k, True), b.get(k, True)) for k in a.keys() | b.keys()}
-    return b if a is True else a
-
-
-def owned(live: Any, shape: Any, key: str = "") -> Any:
-    """``live`` restricted to ``shape``: what the server added beyond the pack's fields is dropped."""
-    if isinstance(shape, dict) and isinstance(live, dict):
-        return {k: owned(live[k], shape[k], k) for k in shape if k in live}
-    if isinstance(shape, list) and isinstance(live, list):
-        items = [owned(item, shape[0]) for item in live]
-        return sorted(items, key=canonical_json) if key in SET_LIKE_KEYS else items
-    return live
-
-
-def owned_properties(live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-    """The live alert as the pack sees it: normalised, and only the fields the desired one sets.
-
-    Values the backend fills in (an incident cadence, ``phantomMode: false``, a webhook's minutes)
-    are neither a change nor drift; a field the pack sets that was edited or removed is both.
-    """
-    want = normalize_properties(desired, drop_hash=True)
-    result = owned(normalize_properties(live, drop_hash=True), shape_of(want))
-    assert isinstance(result, dict)
-    result["enabled"] = normalize_properties(live)["enabled"]
-    return result
+    """Hash of the owned fields; the hash label itself is excluded."""
+    return hashlib.sha256(canonical_json(owned_view(properties)).encode("utf-8")).hexdigest()[:16]

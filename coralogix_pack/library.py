@@ -214,12 +214,13 @@ def apply(
     *,
     max_delete: int | None = None,
 ) -> ApplyResult:
-    """Carry out a plan, then remove copies; ``max_delete`` refuses a plan that deletes more."""
+    """Carry out a plan, then remove copies; ``max_delete`` refuses a plan that deletes more, and
+    bounds the plan's deletes and the copies removed afterwards together."""
     from coralogix_pack.deploy.apply import apply_plan, check_delete_budget
 
     if max_delete is not None:
         check_delete_budget(plan, max_delete)
-    return apply_plan(plan, client, report or (lambda outcome: None))
+    return apply_plan(plan, client, report or (lambda outcome: None), max_delete)
 
 
 def export(pack: LoadedPack | Catalog, client: CoralogixClient, out: PathLike) -> list[Path]:

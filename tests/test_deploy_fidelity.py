@@ -61,11 +61,14 @@ def test_an_owned_field_edited_outside_is_still_drift(cli, backend):
     alert = next(a for a in backend.alerts.values() if "logsThreshold" in a["alertDefProperties"])
     properties = copy.deepcopy(alert["alertDefProperties"])
     properties["logsThreshold"]["rules"][0]["condition"]["threshold"] = 99.0
-    properties["entityLabels"]["added_in_ui"] = "yes"  # not a field the pack owns: no drift
+    properties["entityLabels"]["added_in_ui"] = "yes"  # the pack owns the whole label map
     backend.put_alert(properties, alert["id"])
     plan = json.loads(_pack(cli, backend, "plan", "--format", "json").out)
     (drift,) = plan["drift"]
-    assert drift["changes"] == [{"path": "logsThreshold.rules[0].condition.threshold", "old": 99, "new": 10}]
+    assert drift["changes"] == [
+        {"path": "entityLabels.added_in_ui", "old": "yes", "new": "<absent>"},
+        {"path": "logsThreshold.rules[0].condition.threshold", "old": 99, "new": 10},
+    ]
 
 
 def test_a_template_typo_fails_render_offline(cli, tmp_path):
@@ -118,7 +121,7 @@ def test_provider_environment_selects_the_host_for_every_command(cli, monkeypatc
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     listed = respx.get(f"https://{host}/mgmt/openapi/5{ALERTS}").mock(
-        return_value=httpx.Response(200, json={"alertDefs": []})
+        return_value=httpx.Response(200, json={"alertDefs": [], "pagination": {"totalSize": 0}})
     )
     created = respx.post(f"https://{host}/mgmt/openapi/5{ALERTS}").mock(
         side_effect=lambda request: httpx.Response(
@@ -139,14 +142,15 @@ def test_env_and_domain_together_are_an_error(cli, monkeypatch):
     assert result.code == 1 and "both CORALOGIX_ENV and CORALOGIX_DOMAIN are set" in result.err
 
 
-def test_fields_the_pack_does_not_render_are_neither_change_nor_drift():
+def test_fields_the_pack_does_not_own_are_neither_change_nor_drift():
     from coralogix_pack.deploy.plan import make_plan
 
     body = json.loads((REPO / "rendered" / "default" / "alerts" / "bulk-vm-deletion.json").read_text())
     wanted = body["alertDefProperties"]
     live = copy.deepcopy(wanted)
-    live["activeOn"] = {"dayOfWeek": ["DAY_OF_WEEK_TUESDAY"], "startTime": {"hours": 8, "minutes": 0}}
-    live["logsThreshold"]["evaluationDelayMs"] = 60000
+    live["deleted"] = False
+    live["notificationGroupExcess"] = [{"webhooks": []}]
+    live["logsThreshold"]["evaluationDelayMs"] = 0  # owned, and equal to the default
     live["logsThreshold"]["rules"][0]["condition"]["threshold"] = float(
         live["logsThreshold"]["rules"][0]["condition"]["threshold"]
     )

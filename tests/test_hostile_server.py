@@ -90,13 +90,16 @@ def test_two_concurrent_applies_then_one_more_leave_exactly_13(make_emulator):
     assert all(KEY not in r.stdout + r.stderr for r in [*results, third])
 
 
-def test_copies_left_by_a_race_are_removed_without_the_delete_budget(cli, make_emulator):
+def test_copies_left_by_a_race_are_removed_within_the_delete_budget(cli, make_emulator):
     server = make_emulator()
     assert _deploy(cli, server, "apply", "--auto-approve").code == 0
     for alert in list(server.alerts.values()):  # as if a second apply had created everything again
         server.put_alert(alert["alertDefProperties"])
     assert len(server.alerts) == 26
-    result = _deploy(cli, server, "apply", "--auto-approve", "--max-delete", "0")
+    refused = _deploy(cli, server, "apply", "--auto-approve", "--max-delete", "12")
+    assert refused.code == 1 and "more than --max-delete 12" in refused.err
+    assert len(server.alerts) == 26
+    result = _deploy(cli, server, "apply", "--auto-approve", "--max-delete", "13")
     assert result.code == 0, result.text
     assert len(server.alerts) == 13
     plan = _deploy(cli, server, "plan")
@@ -154,7 +157,9 @@ def test_malformed_list_answers_are_clear_errors(cli, monkeypatch, body):
 @respx.mock
 def test_create_answer_without_alert_def_is_a_clear_failure(cli, monkeypatch):
     monkeypatch.setenv("CORALOGIX_API_KEY", KEY)
-    respx.get(BASE + ALERTS).mock(return_value=httpx.Response(200, json={"alertDefs": []}))
+    respx.get(BASE + ALERTS).mock(
+        return_value=httpx.Response(200, json={"alertDefs": [], "pagination": {"totalSize": 0}})
+    )
     respx.post(BASE + ALERTS).mock(return_value=httpx.Response(200, json={"ok": True}))
     result = cli("apply", "--auto-approve", "--api-url", BASE, "--only", "vm-deleted")
     assert result.code == 1 and "no alertDef with an id" in result.out and "internal" not in result.err

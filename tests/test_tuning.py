@@ -226,7 +226,7 @@ def test_the_plan_shows_canary_mode(cli, tmp_path, monkeypatch):
         args = ["--api-url", server.base_url, "--retry-base-delay", "0"]
         assert cli("apply", "--auto-approve", *args).code == 0
         plan = cli("plan", "--values", path, *args)
-    assert "phantomMode: (absent) -> true" in plan.out
+    assert "phantomMode: false -> true" in plan.out
 
 
 def test_coverage_layer(cli, tmp_path):

@@ -177,7 +177,7 @@ def test_plans_use_the_packs_names(cli, account):
     properties["priority"] = "ALERT_DEF_PRIORITY_P5_OR_UNSPECIFIED"
     account.put_alert(properties, alert["id"])
     text = _pack(cli, account, "plan").out
-    assert "priority: P5 (default) -> P" in text and "(absent)" not in text
+    assert "priority: P5 -> P" in text and "(absent)" not in text
     markdown = _pack(cli, account, "plan", "--format", "markdown").out
     assert markdown.startswith("### coralogix-pack plan") and "| create | update |" in markdown
     with Emulator(KEY) as empty:

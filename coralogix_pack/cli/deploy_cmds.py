@@ -167,9 +167,9 @@ def apply(
 
         def show(outcome: Outcome) -> None:
             status = "ok" if outcome.ok else f"FAILED: {outcome.error}"
-            out.print(f"{outcome.action.action} {outcome.action.detection}: {status}", markup=False)
+            out.print(f"{outcome.describe()}: {status}", markup=False)
 
-        applied = library.apply(result, client, show)
+        applied = library.apply(result, client, show, max_delete=max_delete)
         if verbose():
             out.print(f"{len(client.calls)} API requests", markup=False)
     if fmt == "json":
@@ -184,6 +184,8 @@ def apply(
         f"Apply complete: {done} succeeded, {len(applied.failed)} failed."
         + (" Run pack apply again to retry the failures." if applied.failed else "")
     )
+    for failure in applied.failed:
+        err(f"failed: {failure.describe()}: {failure.error}")
     raise typer.Exit(1 if applied.failed else 0)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from coralogix_pack.alertdef import canonical_json, normalize_properties
+from coralogix_pack.alertdef import canonical_json, owned_view
 from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.deploy.plan import Action, Plan
@@ -23,6 +23,13 @@ class Outcome:
     ok: bool
     alert_id: str | None = None
     error: str = ""
+
+    def describe(self) -> str:
+        """``delete vm-deleted (id)``: what was tried, for messages."""
+        action = self.action
+        if action.action == "reconcile":
+            return f"reconcile ({action.reason})"
+        return f"{action.action} {action.detection}" + (f" ({self.alert_id})" if self.alert_id else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,8 +56,8 @@ class TooManyDeletes(CoralogixPackError):
 
 
 def check_delete_budget(plan: Plan, max_delete: int) -> None:
-    """Refuse a plan that removes more detections than allowed; removing copies is not limited."""
-    deletes = sum(1 for a in plan.changes if a.action == "delete" and not a.duplicate)
+    """Refuse a plan that deletes more alerts than allowed; every delete counts, copies too."""
+    deletes = sum(1 for a in plan.changes if a.action == "delete")
     if deletes > max_delete:
         raise TooManyDeletes(
             f"the plan deletes {deletes} alerts, more than --max-delete {max_delete}; "
@@ -71,12 +78,21 @@ def _landed(pack: str, properties: dict[str, Any]) -> Callable[[list[dict[str, A
     return find
 
 
-def apply_plan(plan: Plan, client: CoralogixClient, report: Callable[[Outcome], None]) -> ApplyResult:
+def apply_plan(
+    plan: Plan, client: CoralogixClient, report: Callable[[Outcome], None], max_delete: int | None = None
+) -> ApplyResult:
+    """Every change of ``plan``, then (when something was created) the removal of copies, within
+    what is left of ``max_delete``."""
     result = ApplyResult()
     for action in plan.changes:
         _record(result, report, action, partial(_execute, plan, action, client), client)
-    if any(a.action == "create" for a in plan.changes):
-        reconcile(plan, client, result, report)
+    created = {o.action.detection for o in result.outcomes if o.action.action == "create"}
+    if created:
+        planned = sum(1 for a in plan.changes if a.action == "delete")
+        # A run may remove as many copies of what it created as it created (a concurrent run's
+        # twin of each), plus what --max-delete leaves.
+        budget = None if max_delete is None else len(created) + max(0, max_delete - planned)
+        reconcile(plan, client, result, report, budget, created)
     return result
 
 
@@ -96,14 +112,18 @@ def _record(
 
 
 def copies_to_remove(alerts: list[dict[str, Any]], pack: str) -> list[tuple[LiveAlert, LiveAlert]]:
-    """(copy, kept) for every managed alert that repeats another of the same detection and content.
+    """(copy, kept) for every managed alert that is an unedited, identical repeat of another.
 
-    The oldest is kept; every run that reconciles picks the same one, so two applies that
-    reconcile at once never delete each other's survivor.
+    Only alerts whose owned fields still hash to their applied label take part: an edited
+    alert is somebody's work, never a copy. The oldest is kept; every run that reconciles picks
+    the same one, so two applies that reconcile at once never delete each other's survivor. An
+    alert listed twice is one alert.
     """
     groups: dict[tuple[str, str], list[LiveAlert]] = {}
-    for alert in managed_alerts(alerts, pack):
-        content = canonical_json(normalize_properties(alert.properties))
+    for alert in {a.id: a for a in managed_alerts(alerts, pack)}.values():
+        if not alert.intact:
+            continue
+        content = canonical_json(owned_view(alert.properties))
         groups.setdefault((alert.detection, content), []).append(alert)
     pairs = []
     for group in groups.values():
@@ -113,10 +133,16 @@ def copies_to_remove(alerts: list[dict[str, Any]], pack: str) -> list[tuple[Live
 
 
 def reconcile(
-    plan: Plan, client: CoralogixClient, result: ApplyResult, report: Callable[[Outcome], None]
+    plan: Plan,
+    client: CoralogixClient,
+    result: ApplyResult,
+    report: Callable[[Outcome], None],
+    budget: int | None = None,
+    detections: set[str] | None = None,
 ) -> None:
     """After creating, remove copies of the same detection and content: a create whose answer was
-    lost that landed late, or another apply that ran at the same time."""
+    lost that landed late, or another apply that ran at the same time. Only copies of
+    ``detections`` (those this run created), at most ``budget`` of them."""
     if client.ambiguous_creates:
         # a request the client gave up on is normally finished or dead one timeout later
         pending = client.timeout - (time.monotonic() - client.last_ambiguous_at)
@@ -125,17 +151,34 @@ def reconcile(
     try:
         live = client.list_alerts()
     except ApiError as exc:
-        check = Action("delete", "*", None, "", "duplicate check")
-        result.outcomes.append(Outcome(check, False, None, client.target.redact(str(exc))))
+        check = Action("reconcile", "*", None, "", "the list made to find copies after creating")
+        error = "could not list the alerts to look for copies: " + client.target.redact(str(exc))
+        outcome = Outcome(check, False, None, error + "; run pack apply again to finish")
+        result.outcomes.append(outcome)
+        report(outcome)
         return
     cause = (
         "a create whose answer was lost landed late"
         if client.ambiguous_creates
         else "another apply ran at the same time"
     )
-    for copy, kept in copies_to_remove(live, plan.pack):
-        if plan.only is not None and copy.detection not in plan.only:
-            continue
+    pairs = [
+        (copy, kept)
+        for copy, kept in copies_to_remove(live, plan.pack)
+        if (plan.only is None or copy.detection in plan.only)
+        and (detections is None or copy.detection in detections)
+    ]
+    if budget is not None and len(pairs) > budget:
+        check = Action("reconcile", "*", None, "", "copies found after creating")
+        error = (
+            f"{len(pairs)} copies found, more than the {budget} this run may remove (one per alert it "
+            "created, plus what --max-delete leaves); none removed: review them with pack plan"
+        )
+        outcome = Outcome(check, False, None, error)
+        result.outcomes.append(outcome)
+        report(outcome)
+        return
+    for copy, kept in pairs:
         reason = f"copy of {kept.id}: {cause}"
         action = Action("delete", copy.detection, copy.id, copy.name, reason, duplicate=True)
         result.duplicates_removed += 1

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -21,6 +24,7 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_STATUSES_FOR_READS = RETRY_STATUSES | {500}
 MAX_ANSWER_BYTES = 64 * 2**20  # 1,000 alerts of the largest size the API allows fit well inside
 MAX_PAGES = 1000  # a million alerts at the maximum page size: beyond it, pagination is broken
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 PERMISSIONS_HINT = (
     "the key needs the Alerts preset: alerts:ReadConfig to plan or export, alerts:UpdateConfig to "
     "apply; a key from another region's team is rejected too, so check --region"
@@ -110,35 +114,38 @@ class CoralogixClient:
     # ---- operations ----
 
     def list_alerts(self) -> list[dict[str, Any]]:
-        """Every alert definition, or an error: a plan is only ever built from a complete list.
+        """Every alert definition, or an error: a plan is only ever built from a list proven complete.
 
-        A server that ignores the page token (the gateway drops query keys it does not know)
-        answers page 1 again; treating that as the end, or as more alerts, would make a plan
-        delete or re-create live alerts.
+        Every page must be a 2xx JSON answer of the documented shape, every page must state
+        ``totalSize``, no id may repeat, and the ids collected must equal ``totalSize`` when the
+        pages end. A server that ignores the page token (the gateway drops query keys it does not
+        know) answers page 1 again, and one that stops early leaves alerts out: planning from
+        either would delete, re-create or duplicate live alerts.
         """
         alerts: dict[str, dict[str, Any]] = {}
         token: str | None = None
         tokens: set[str] = set()
-        empty_in_a_row = 0
         for page in range(1, MAX_PAGES + 1):
             params = {PAGE_TOKEN_PARAM: token} if token else None
             body = self._idempotent("GET", ALERTS, params=params)
             items, token, total = _page_parts(body, page)
-            new = [a for a in items if a["id"] not in alerts]
-            if items and not new:
-                raise ListError(f"page {page} of the alert list repeats alerts already listed")
-            if len(new) < len(items):
-                raise ListError(f"page {page} of the alert list repeats {len(items) - len(new)} alert(s)")
-            alerts.update((a["id"], a) for a in new)
-            empty_in_a_row = 0 if items else empty_in_a_row + 1
-            if token and empty_in_a_row >= 2:
-                raise ListError(f"pages {page - 1} and {page} of the alert list are empty but name another")
-            if total is not None and len(alerts) > total:
+            for item in items:
+                if item["id"] in alerts:
+                    raise ListError(f"page {page} of the alert list repeats alert {item['id']}")
+                alerts[item["id"]] = item
+            if len(alerts) > total:
                 raise ListError(
                     f"the alert list returned {len(alerts)} alerts, more than its totalSize {total}"
                 )
             if not token:
+                if len(alerts) < total:
+                    raise ListError(
+                        f"the alert list ended after {len(alerts)} alerts on page {page}, but its "
+                        f"totalSize is {total}"
+                    )
                 return list(alerts.values())
+            if not items:
+                raise ListError(f"page {page} of the alert list is empty but names another page")
             if token in tokens:
                 raise ListError(f"page {page} of the alert list repeats an earlier page token")
             tokens.add(token)
@@ -245,17 +252,11 @@ class CoralogixClient:
             raise NotFound(f"{method} {url}: HTTP 404 not found {message}".strip(), status)
         if status == 400:
             raise ApiError(f"{method} {url}: HTTP 400, the API rejected the request: {message}", status)
-        if status >= 400:
+        if 300 <= status < 400:
+            raise ApiError(_redirect_message(method, url, response), status)
+        if not 200 <= status < 300:
             raise ApiError(f"{method} {url}: HTTP {status} {message}".strip(), status)
-        try:
-            body = response.json()
-        except ValueError:
-            kind = response.headers.get("content-type", "unknown content")
-            raise ApiError(
-                f"{method} {url}: expected JSON, got {kind} (is the base URL right? it should end in "
-                "/mgmt/openapi/5)",
-                status,
-            ) from None
+        body = parse_answer(response.content, f"{method} {url}", response.headers.get("content-type"))
         if not isinstance(body, dict):
             raise ApiError(f"{method} {url}: expected a JSON object in the answer", status)
         return body
@@ -274,6 +275,52 @@ class CoralogixClient:
         return self.target.redact(text)
 
 
+def _redirect_message(method: str, url: str, response: httpx.Response) -> str:
+    location = response.headers.get("Location", "")
+    host = urlsplit(location).hostname if location else None
+    where = f"to host {host}" if host else "elsewhere" if location else "without a Location"
+    return (
+        f"{method} {url}: HTTP {response.status_code}, a redirect {where}; API calls do not follow "
+        "redirects (the key would travel with them): pass the API's own base URL as --api-url"
+    )
+
+
+def parse_answer(content: bytes, what: str, content_type: str | None = None) -> Any:
+    """A server's JSON answer, or an ApiError saying what is wrong with it; text with lone
+    surrogates is mended (they cannot be printed or written as UTF-8)."""
+    try:
+        return _mend_surrogates(json.loads(content))
+    except RecursionError:
+        raise ApiError(f"{what}: the answer is JSON nested too deeply to read") from None
+    except UnicodeDecodeError:
+        raise ApiError(f"{what}: the answer is not UTF-8 text") from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise ApiError(f"{what}: the answer holds a number too large to read") from None
+        kind = content_type or "unknown content"
+        raise ApiError(
+            f"{what}: expected JSON, got {kind} (is the base URL right? it should end in /mgmt/openapi/5)"
+        ) from None
+
+
+def _mend_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return (
+            value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            if _has_surrogate(value)
+            else value
+        )
+    if isinstance(value, list):
+        return [_mend_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_mend_surrogates(k): _mend_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
 def retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -288,7 +335,7 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _page_parts(body: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], str | None, int | None]:
+def _page_parts(body: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], str | None, int]:
     """(alerts, next token, totalSize) of one list answer, checked for the shape the API documents."""
     items = body.get("alertDefs")
     items = [] if items is None else items
@@ -308,13 +355,24 @@ def _page_parts(body: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], 
     if token is not None and not isinstance(token, str):
         raise ApiError(f"page {page} of the alert list: 'nextPageToken' is not text")
     total = pagination.get("totalSize")
-    total = int(total) if isinstance(total, int | str) and str(total).isdigit() else None
+    if isinstance(total, str) and _ASCII_DIGITS.fullmatch(total):
+        total = int(total)  # 64-bit integers travel as quoted strings
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise ListError(
+            f"page {page} of the alert list has no usable totalSize ({_short(total)}), so it cannot be "
+            "proven complete"
+        )
     return items, token, total
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _alert_def(body: dict[str, Any], method: str) -> dict[str, Any]:
     alert = body.get("alertDef")
-    if not isinstance(alert, dict) or not isinstance(alert.get("id"), str):
+    if not isinstance(alert, dict) or not isinstance(alert.get("id"), str) or not alert["id"].strip():
         raise ApiError(
             f"{method} {ALERTS}: no alertDef with an id in the answer (is this the Coralogix API?)"
         )

@@ -7,8 +7,10 @@ Everything from the server is untrusted: the list call has checked that every al
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from coralogix_pack.alertdef import content_hash
 from coralogix_pack.ownership import (
     DETECTION_LABEL,
     HASH_LABEL,
@@ -44,6 +46,11 @@ class LiveAlert:
     def applied_hash(self) -> str | None:
         value = self.labels.get(HASH_LABEL)
         return value if isinstance(value, str) else None
+
+    @cached_property
+    def intact(self) -> bool:
+        """Its owned fields still hash to the label it was applied with: not edited since."""
+        return self.applied_hash is not None and self.applied_hash == content_hash(self.properties)
 
     @property
     def version(self) -> str | None:

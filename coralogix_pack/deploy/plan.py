@@ -1,9 +1,16 @@
 """`pack plan`: what apply would do to make the account match the pack.
 
 Desired: the rendered alerts. Actual: the alerts in the account whose entity labels
-mark them as managed by this pack (everything else is ignored). Both sides are
-normalised before comparing. Drift: a managed alert whose live content no longer
-hashes to the content-hash label it was applied with was edited outside the pack.
+mark them as managed by this pack (everything else is ignored). Both sides are reduced
+to the owned fields, defaults explicit, before comparing (``alertdef.owned_view``).
+Drift: a managed alert whose owned fields no longer hash to the content-hash label it
+was applied with was edited outside the pack.
+
+When a detection has several managed alerts, one is kept (unedited first, then the one
+closest to the pack, then the oldest). The others are *copies* only when they are unedited
+and identical in content to an older unedited one (left by interrupted or concurrent runs):
+those are removed. Every other one is a *conflict* (a UI copy that another team renamed or
+edited, say): listed, and deleted only with ``--prune``.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from coralogix_pack.alertdef import content_hash, normalize_properties, owned_properties
+from coralogix_pack.alertdef import canonical_json, owned_view
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.deploy.diff import Change, field_changes
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
@@ -76,6 +83,8 @@ class Plan:
     orphans: list[Action]  # managed alerts that left the pack, kept because --prune was not given
     unmanaged: int
     only: frozenset[str] | None = None  # the detections this plan is limited to
+    conflicts: list[Action] = field(default_factory=list)  # extra managed alerts kept without --prune
+    notes: list[str] = field(default_factory=list)  # things a reader should know (vendor duplicates)
 
     @property
     def changes(self) -> list[Action]:
@@ -96,11 +105,14 @@ class Plan:
                 "unchanged": self.count("unchanged"),
                 "drifted": len(self.drift),
                 "orphaned": len(self.orphans),
+                "conflicts": len(self.conflicts),
                 "unmanaged": self.unmanaged,
             },
             "actions": [a.as_dict() for a in self.actions],
             "drift": [d.as_dict() for d in self.drift],
             "orphans": [o.as_dict() for o in self.orphans],
+            "conflicts": [c.as_dict() for c in self.conflicts],
+            "notes": list(self.notes),
         }
 
 
@@ -120,7 +132,7 @@ def make_plan(
     prune: bool = False,
     only: list[str] | None = None,
 ) -> Plan:
-    managed = managed_alerts(live, pack)
+    managed = list({a.id: a for a in managed_alerts(live, pack)}.values())  # listed twice: one alert
     by_detection: dict[str, list[LiveAlert]] = {}
     for alert in sorted(managed, key=lambda a: a.age):
         by_detection.setdefault(alert.detection, []).append(alert)
@@ -155,29 +167,55 @@ def _plan_detection(
             Action("create", detection_id, None, wanted["name"], "not in the account", properties=wanted)
         )
         return
-    keep, *extra = sorted(alerts, key=lambda a: _distance(a, wanted))
-    for duplicate in extra:
-        plan.actions.append(
-            Action(
-                "delete",
-                detection_id,
-                duplicate.id,
-                duplicate.name,
-                "duplicate of " + keep.id,
-                duplicate=True,
-                version=duplicate.version,
+    target = owned_view(wanted)
+    keep, *extra = sorted(alerts, key=lambda a: (not a.intact, owned_view(a.properties) != target, a.age))
+    for alert, original in _copies_and_conflicts(keep, extra):
+        if original is not None:
+            reason = f"unedited copy of {original.id} (same detection and content)"
+            plan.actions.append(
+                Action(
+                    "delete",
+                    detection_id,
+                    alert.id,
+                    alert.name,
+                    reason,
+                    duplicate=True,
+                    version=alert.version,
+                )
             )
-        )
+            continue
+        why = "edited since it was applied" if not alert.intact else "differs from " + keep.id
+        reason = f"another alert of this detection ({why}); kept, pass --prune to delete it"
+        conflict = Action("delete", detection_id, alert.id, alert.name, reason, version=alert.version)
+        if prune:
+            conflict.reason = f"another alert of this detection ({why}); --prune deletes it"
+            plan.actions.append(conflict)
+        plan.conflicts.append(conflict)
     _plan_existing(plan, detection_id, wanted, keep)
 
 
+def _copies_and_conflicts(
+    keep: LiveAlert, extra: list[LiveAlert]
+) -> list[tuple[LiveAlert, LiveAlert | None]]:
+    """(alert, the older unedited alert it is an exact copy of, or None for a conflict)."""
+    originals: dict[str, LiveAlert] = {}
+    for alert in sorted([keep, *extra], key=lambda a: a.age):
+        if alert.intact:
+            originals.setdefault(canonical_json(owned_view(alert.properties)), alert)
+    out: list[tuple[LiveAlert, LiveAlert | None]] = []
+    for alert in extra:
+        original = originals.get(canonical_json(owned_view(alert.properties))) if alert.intact else None
+        out.append((alert, original if original is not None and original is not alert else None))
+    return out
+
+
 def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: LiveAlert) -> None:
-    live = owned_properties(alert.properties, wanted)
-    # Drift: the fields the pack owns no longer hash to what was applied. Exact while the pack is
+    live = owned_view(alert.properties)
+    # Drift: the owned fields no longer hash to what was applied. Exact while the pack is
     # unchanged; when it changed, the update rewrites those fields anyway.
-    drifted = alert.applied_hash != content_hash(live)
+    drifted = not alert.intact
     pack_changed = alert.applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
-    changes = field_changes(live, normalize_properties(wanted, drop_hash=True))
+    changes = field_changes(live, owned_view(wanted))
     if drifted:
         plan.drift.append(Drift(detection_id, alert.id, changes))
     if not (changes or pack_changed):
@@ -201,9 +239,3 @@ def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert:
             version=alert.version,
         )
     )
-
-
-def _distance(alert: LiveAlert, wanted: dict[str, Any]) -> tuple[int, str, str]:
-    """Keep the duplicate closest to the pack, then the oldest."""
-    same = owned_properties(alert.properties, wanted) == normalize_properties(wanted, drop_hash=True)
-    return (0 if same else 1, *alert.age)
