@@ -199,12 +199,17 @@ def connect(
 def plan(pack: LoadedPack, client: CoralogixClient, *, prune: bool = False, only: Iterable[str] = ()) -> Plan:
     """What apply would change in the account; reads only."""
     from coralogix_pack.deploy.plan import desired_alerts, make_plan
+    from coralogix_pack.deploy.vendor import vendor_twins
 
     chosen = select(pack.catalog, only, "--only")
     desired = desired_alerts(pack.catalog, pack.values, pack.templates)
     meta = pack.catalog.pack
     live = client.list_alerts()
-    return make_plan(meta.name, meta.version, client.target.base_url, desired, live, prune=prune, only=chosen)
+    result = make_plan(
+        meta.name, meta.version, client.target.base_url, desired, live, prune=prune, only=chosen
+    )
+    result.notes += [t.note() for t in vendor_twins(pack.catalog, desired, live, meta.name)]
+    return result
 
 
 def apply(

@@ -46,7 +46,11 @@ def test_list_follows_pagination_and_sends_the_key(client):
     route = respx.get(URL).mock(
         side_effect=[
             httpx.Response(
-                200, json={"alertDefs": [_alert(1), _alert(2)], "pagination": {"nextPageToken": "t2", "totalSize": 3}}
+                200,
+                json={
+                    "alertDefs": [_alert(1), _alert(2)],
+                    "pagination": {"nextPageToken": "t2", "totalSize": 3},
+                },
             ),
             httpx.Response(200, json={"alertDefs": [_alert(3)], "pagination": {"totalSize": 3}}),
         ]
@@ -110,7 +114,9 @@ def test_500_is_retried_for_reads_only(client):
 @respx.mock
 def test_lost_create_is_found_by_listing_instead_of_retried(client):
     post = respx.post(URL).mock(side_effect=httpx.ReadTimeout("lost"))
-    respx.get(URL).mock(return_value=httpx.Response(200, json={"alertDefs": [_alert(9)], "pagination": {"totalSize": 1}}))
+    respx.get(URL).mock(
+        return_value=httpx.Response(200, json={"alertDefs": [_alert(9)], "pagination": {"totalSize": 1}})
+    )
     created = client.create_alert({"name": "a9"}, lambda alerts: alerts[0] if alerts else None)
     assert created["id"] == "id-9"
     assert post.call_count == 1
@@ -124,7 +130,9 @@ def test_lost_create_that_did_not_land_is_retried(client):
             httpx.Response(200, json={"alertDef": {"id": "new"}}),
         ]
     )
-    listing = respx.get(URL).mock(return_value=httpx.Response(200, json={"alertDefs": [], "pagination": {"totalSize": 0}}))
+    listing = respx.get(URL).mock(
+        return_value=httpx.Response(200, json={"alertDefs": [], "pagination": {"totalSize": 0}})
+    )
     assert client.create_alert({"name": "x"}, lambda alerts: None)["id"] == "new"
     assert post.call_count == 2 and listing.call_count == 1
 
@@ -137,7 +145,9 @@ def test_rate_limited_create_is_retried_without_listing(client):
             httpx.Response(200, json={"alertDef": {"id": "new"}}),
         ]
     )
-    listing = respx.get(URL).mock(return_value=httpx.Response(200, json={"alertDefs": [], "pagination": {"totalSize": 0}}))
+    listing = respx.get(URL).mock(
+        return_value=httpx.Response(200, json={"alertDefs": [], "pagination": {"totalSize": 0}})
+    )
     assert client.create_alert({"name": "x"}, lambda alerts: None)["id"] == "new"
     assert post.call_count == 2 and listing.call_count == 0
 

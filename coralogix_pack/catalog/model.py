@@ -74,6 +74,7 @@ class Detection:
     references: tuple[str, ...]
     threshold: Threshold | None = None
     notes: str = ""
+    vendor_title: str = ""  # the name of this detection in Coralogix's own extension, if any
     cases: tuple[TestCase, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
     source: Path = field(default=Path("."), compare=False)
@@ -130,6 +131,7 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         references=tuple(raw["references"]),
         threshold=Threshold(**threshold) if threshold else None,
         notes=raw.get("notes", "").strip(),
+        vendor_title=raw.get("vendor_title", "").strip(),
         cases=tuple(
             TestCase(c["name"], c["expect"] == "match", c["record"], c.get("why", ""))
             for c in tests.get("cases", [])

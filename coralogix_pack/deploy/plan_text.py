@@ -123,6 +123,13 @@ def plan_lines(plan: Plan) -> list[str]:
         lines.append(
             f"  ? {orphan.detection} ({orphan.alert_id}) left the pack; kept (pass --prune to delete it)"
         )
+    if plan.conflicts:
+        lines.append("Conflicts (other alerts carrying a detection's labels; never deleted without --prune):")
+        for conflict in plan.conflicts:
+            lines.append(
+                f"  ? {conflict.detection} ({conflict.alert_id}) {conflict.name!r}: {conflict.reason}"
+            )
+    lines += [f"Note: {note}" for note in plan.notes]
     summary = plan.as_dict()["summary"]
     if plan.changes:
         lines.append(

@@ -51,6 +51,11 @@ class Behaviour:
     ignore_page_token: bool = False  # the gateway drops an unknown query key: page 1 every time
     repeat_page: bool = False  # page 2 repeats page 1 under a new token
     endless_pages: bool = False  # a new nextPageToken on every page, past the end
+    short_list: bool = False  # the last page is left out, yet the one before names no next page
+    empty_page: bool = False  # every list answer holds 0 alerts, with the real totalSize
+    redirect: bool = False  # the list answers 302 to another host, with a JSON list as its body
+    empty_id: bool = False  # a create is stored but answered with an empty id
+    list_twice: bool = False  # the first alert of the list appears twice on page 1
 
     @classmethod
     def names(cls) -> list[str]:

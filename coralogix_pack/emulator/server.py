@@ -189,7 +189,8 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 # the gateway matches proto and JSON field names and ignores other keys
                 token = _query(record, "pagination.pageToken", "pagination.page_token")
                 size = _query(record, "pagination.pageSize", "pagination.page_size") or ""
-                return 200, emulator.store.page(token, int(size) if size.isdigit() else None)
+                page = emulator.store.page(token, int(size) if size.isdigit() else None)
+                return (302 if emulator.behaviour.redirect else 200), page
             if method not in ("POST", "PUT"):
                 return 405, {"code": 405, "message": "Method Not Allowed"}
             if not isinstance(body, dict):
@@ -200,7 +201,8 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 raise BadRequest(f"{unknown[0]}: unknown field")
             validate_properties(body.get("alertDefProperties"))
             if method == "POST":
-                return 200, {"alertDef": emulator.put_alert(body["alertDefProperties"])}
+                created = emulator.put_alert(body["alertDefProperties"])
+                return 200, {"alertDef": {**created, "id": ""} if emulator.behaviour.empty_id else created}
             alert_id = body.get("id")
             with emulator.lock:
                 if not isinstance(alert_id, str) or alert_id not in emulator.alerts:
@@ -226,6 +228,8 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if status == 302:
+                headers = {**(headers or {}), "Location": "https://login.elsewhere.example/alerts"}
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()

@@ -116,12 +116,15 @@ class AlertStore:
             size = max(1, min(size or self.page_size, 1000))
             if self.behaviour.repeat_page and start == size:
                 start = 0  # page 2 comes back as page 1 again, under the next token
-            chunk = ids[start : start + size]
+            chunk = [] if self.behaviour.empty_page else ids[start : start + size]
+            if self.behaviour.list_twice and start == 0 and chunk:
+                chunk = [chunk[0], *chunk]
             body: dict[str, Any] = {
                 "alertDefs": [self.public(i) for i in chunk],
                 "pagination": {"totalSize": len(ids)},
             }
             following = start + size if self.behaviour.ignore_page_token else asked + size
-            if following < len(ids) or self.behaviour.endless_pages:
+            last_shown = len(ids) - size if self.behaviour.short_list else len(ids)
+            if following < last_shown or self.behaviour.endless_pages:
                 body["pagination"]["nextPageToken"] = str(following)
             return body

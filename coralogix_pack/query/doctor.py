@@ -201,8 +201,23 @@ class Doctor:
         if not managed:
             self._add("managed alerts", "warn", "no alert of this pack is deployed yet", "run pack apply")
             return
-        status = "warn" if plan.drift else "ok"
+        status = "warn" if plan.drift or plan.conflicts else "ok"
         hint = "pack plan shows the edits; pack apply reverts them" if plan.drift else ""
+        if plan.conflicts:
+            hint = (hint + "; " if hint else "") + "conflicts are kept until you delete them or pass --prune"
         drifted, changes = len(plan.drift), len(plan.changes)
         message = f"{managed} managed alerts, {drifted} edited outside the pack, {changes} to change"
-        self._add("managed alerts", status, message, hint, managed=managed, drifted=len(plan.drift))
+        if plan.conflicts:
+            listed = ", ".join(f"{c.alert_id} {c.name!r} ({c.detection})" for c in plan.conflicts)
+            message += f", {len(plan.conflicts)} conflict(s): {listed}"
+        conflicts = [c.as_dict() for c in plan.conflicts]
+        self._add(
+            "managed alerts", status, message, hint, managed=managed, drifted=drifted, conflicts=conflicts
+        )
+        if plan.notes:
+            self._add(
+                "coralogix extension",
+                "warn",
+                "; ".join(plan.notes),
+                "keep one of the two: undeploy the extension's alerts, or disable the pack's detections",
+            )
