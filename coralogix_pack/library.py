@@ -198,17 +198,21 @@ def connect(
 
 def plan(pack: LoadedPack, client: CoralogixClient, *, prune: bool = False, only: Iterable[str] = ()) -> Plan:
     """What apply would change in the account; reads only."""
-    from coralogix_pack.deploy.plan import desired_alerts, make_plan
+    chosen = select(pack.catalog, only, "--only")  # before any request: a typo costs no call
+    return _plan_from(pack, client.list_alerts(), client.target.base_url, prune, chosen)
+
+
+def _plan_from(
+    pack: LoadedPack, live: list[dict[str, Any]], target: str, prune: bool, only: Iterable[str]
+) -> Plan:
+    from coralogix_pack.deploy.plan import make_plan
     from coralogix_pack.deploy.vendor import vendor_twins
 
     chosen = select(pack.catalog, only, "--only")
-    desired = desired_alerts(pack.catalog, pack.values, pack.templates)
+    wanted = desired(pack)
     meta = pack.catalog.pack
-    live = client.list_alerts()
-    result = make_plan(
-        meta.name, meta.version, client.target.base_url, desired, live, prune=prune, only=chosen
-    )
-    result.notes += [t.note() for t in vendor_twins(pack.catalog, desired, live, meta.name)]
+    result = make_plan(meta.name, meta.version, target, wanted, live, prune=prune, only=chosen)
+    result.notes += [t.note() for t in vendor_twins(pack.catalog, wanted, live, meta.name)]
     return result
 
 
@@ -295,20 +299,48 @@ def save_plan(
     catalog: PathLike | None = None,
     templates: PathLike | None = None,
     values: Sequence[PathLike] = (),
+    *,
+    prune: bool = False,
+    protected: Sequence[PathLike] = (),
 ) -> None:
-    """Write ``plan`` for a later `pack apply FILE`, with what it was made from."""
+    """Write ``plan`` for a later `pack apply FILE`, with what it was made from.
+
+    ``out`` may replace only an earlier saved plan: never an input (a values file, anything in the
+    catalog or templates folder, a file in ``protected``) nor any other existing file."""
     from coralogix_pack.deploy.saved import SavedInputs, save
     from coralogix_pack.fsutil import write_atomic
 
+    destination = Path(out)
+    _check_plan_destination(destination, pack, [*values, *protected])
     inputs = SavedInputs(
         str(catalog) if catalog else None,
         str(templates) if templates else None,
         tuple(str(v) for v in values),
     )
     try:
-        write_atomic(Path(out), save(plan, desired(pack), inputs))
+        write_atomic(destination, save(plan, desired(pack), inputs, prune))
     except OSError as exc:
         raise cannot_write(out, exc) from None
+
+
+def _check_plan_destination(out: Path, pack: LoadedPack, inputs: Sequence[PathLike]) -> None:
+    from coralogix_pack.deploy.saved import is_saved_plan
+
+    def refuse(why: str) -> PackError:
+        hint = "choose a new file name for --out (an earlier plan file may be replaced)"
+        return PackError(
+            [Diagnostic(str(out), 0, "--out", f"refusing to write the plan: {why}", hint, code="CXP712")]
+        )
+
+    target = out.resolve()
+    for item in inputs:
+        if Path(item).resolve() == target:
+            raise refuse(f"{out} is an input of this run ({item})")
+    for folder in (pack.catalog.directory, pack.templates.directory):
+        if target.is_relative_to(folder.resolve()):
+            raise refuse(f"{out} is inside the {folder} folder")
+    if out.is_symlink() or (out.exists() and not is_saved_plan(out)):
+        raise refuse(f"{out} exists and is not a plan saved by pack")
 
 
 def load_saved_plan(path: PathLike) -> SavedPlan:
@@ -318,8 +350,10 @@ def load_saved_plan(path: PathLike) -> SavedPlan:
 
 
 def saved_plan_if_current(saved: SavedPlan, pack: LoadedPack, client: CoralogixClient) -> Plan:
-    """The saved plan, after checking the inputs and the touched alerts are as when it was made."""
+    """The saved plan, after checking that a fresh plan from its recorded inputs, against the live
+    account, does exactly what it says; raises StalePlan naming every action that differs."""
     from coralogix_pack.deploy.saved import check_current
 
-    check_current(saved, client.target.base_url, desired(pack), client.list_alerts())
-    return saved.plan()
+    live = client.list_alerts()
+    fresh = _plan_from(pack, live, client.target.base_url, saved.prune, saved.only)
+    return check_current(saved, client.target.base_url, desired(pack), live, fresh)

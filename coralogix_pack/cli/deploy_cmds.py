@@ -82,7 +82,10 @@ def plan(
     with selection.connect(api_key_file, timeout, retry_delay) as client:
         result = library.plan(pack, client, prune=prune, only=only or [])
         if save_to is not None:
-            library.save_plan(result, pack, save_to, catalog, templates, values or [])
+            protected = [selection.environment_file] if selection.environment_file else []
+            library.save_plan(
+                result, pack, save_to, catalog, templates, values or [], prune=prune, protected=protected
+            )
     if fmt == "json":
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     elif fmt == "markdown":

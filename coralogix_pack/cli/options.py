@@ -140,6 +140,7 @@ class Selection:
     domain: str | None = None
     api_url: str | None = None
     environment: str | None = None
+    environment_file: Path | None = None
 
     def connect(self, api_key_file: Path | None, timeout: float, retry_delay: float = 0.5) -> CoralogixClient:
         """A client for the selected account (the key from the environment or ``api_key_file``)."""
@@ -171,4 +172,4 @@ def select_environment(
     chosen = load_environment(name)
     if not (region or domain or api_url):
         region, domain, api_url = chosen.region, chosen.domain, chosen.api_url
-    return Selection([*chosen.values, *(values or [])], region, domain, api_url, name)
+    return Selection([*chosen.values, *(values or [])], region, domain, api_url, name, chosen.source)

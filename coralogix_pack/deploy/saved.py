@@ -2,26 +2,38 @@
 
 The file holds what each action sends (no secret: the key is never part of a plan, and server
 text is redacted) and what it was planned against: the target, a fingerprint of the desired
-alerts, and each touched alert's ``alertVersionId``. Applying refuses, changing nothing, when
-the inputs now render other alerts or any touched alert changed in the account since.
+alerts, ``--prune`` and ``--only``, and each touched alert's ``alertVersionId``.
+
+A plan file is a request, not a credential: anyone who can edit it could otherwise aim it at
+other alerts. So applying reads it defensively (a regular file, size-capped, schema-checked),
+then plans afresh from the recorded inputs and the live account, and goes ahead only when every
+saved action is exactly the fresh plan's action for that alert (same target alert, managed by
+this pack, at the recorded ``alertVersionId``, same body) and nothing else changed. Any
+difference refuses the whole plan, naming the action; nothing is sent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from coralogix_pack.alertdef import canonical_json
-from coralogix_pack.deploy.live import managed_alerts
+from coralogix_pack.deploy.live import LiveAlert
 from coralogix_pack.deploy.plan import Action, Plan
 from coralogix_pack.errors import CoralogixPackError
+from coralogix_pack.ownership import DETECTION_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PACK_LABEL
 from coralogix_pack.redaction import redact_json
+from coralogix_pack.resources import SCHEMA_DIR
 
 KIND = "coralogix-pack saved plan"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+MAX_PLAN_BYTES = 8 * 2**20  # a plan of 1,000 alerts of the largest size fits well inside
 
 
 class StalePlan(CoralogixPackError):
@@ -39,29 +51,30 @@ class SavedInputs:
     values: tuple[str, ...]
 
 
-def save(plan: Plan, desired: dict[str, dict[str, Any]], inputs: SavedInputs) -> str:
-    actions = [
-        {
-            "action": a.action,
-            "detection": a.detection,
-            "alert_id": a.alert_id,
-            "alert_version_id": a.version,
-            "name": a.name,
-            "reason": a.reason,
-            "duplicate": a.duplicate,
-            "properties": a.properties if a.action in ("create", "update") else None,
-        }
-        for a in plan.actions
-    ]
+def _action_record(a: Action) -> dict[str, Any]:
+    return {
+        "action": a.action,
+        "detection": a.detection,
+        "alert_id": a.alert_id,
+        "alert_version_id": a.version,
+        "name": a.name,
+        "reason": a.reason,
+        "duplicate": a.duplicate,
+        "properties": a.properties if a.action in ("create", "update") else None,
+    }
+
+
+def save(plan: Plan, desired: dict[str, dict[str, Any]], inputs: SavedInputs, prune: bool = False) -> str:
     document = {
         "kind": KIND,
         "format_version": FORMAT_VERSION,
         "pack": {"name": plan.pack, "version": plan.version},
         "target": plan.target,
         "only": sorted(plan.only) if plan.only else None,
+        "prune": prune,
         "inputs": {"catalog": inputs.catalog, "templates": inputs.templates, "values": list(inputs.values)},
         "desired_sha256": fingerprint(desired),
-        "actions": redact_json(actions),
+        "actions": redact_json([_action_record(a) for a in plan.actions]),
         "plan": redact_json(plan.as_dict()),
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -75,50 +88,128 @@ class SavedPlan:
     @property
     def inputs(self) -> SavedInputs:
         raw = self.document["inputs"]
-        return SavedInputs(raw.get("catalog"), raw.get("templates"), tuple(raw.get("values") or ()))
+        return SavedInputs(raw["catalog"], raw["templates"], tuple(raw["values"]))
 
     @property
     def target(self) -> str:
         return str(self.document["target"])
 
-    def plan(self) -> Plan:
-        """The saved actions as a plan that apply can carry out."""
-        actions = [
-            Action(
-                a["action"],
-                a["detection"],
-                a["alert_id"],
-                a["name"],
-                a["reason"],
-                properties=a["properties"],
-                duplicate=bool(a["duplicate"]),
-                version=a["alert_version_id"],
+    @property
+    def prune(self) -> bool:
+        return bool(self.document["prune"])
+
+    @property
+    def only(self) -> list[str]:
+        return list(self.document["only"] or [])
+
+
+def read_capped(path: Path, what: str) -> bytes:
+    """The bytes of a regular file of at most MAX_PLAN_BYTES, read without ever blocking: a FIFO,
+    a device such as /dev/zero or an oversized file is refused before it is read."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise StalePlan(f"{path} is not a regular file; {what} must be a file written by pack plan --out")
+        if info.st_size > MAX_PLAN_BYTES:
+            raise StalePlan(
+                f"{path} is {info.st_size:,} bytes, over the {MAX_PLAN_BYTES // 2**20} MiB a {what} may have"
             )
-            for a in self.document["actions"]
-        ]
-        only = frozenset(self.document["only"]) if self.document.get("only") else None
-        pack = self.document["pack"]
-        return Plan(pack["name"], pack["version"], self.target, actions, [], [], 0, only)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            data = handle.read(MAX_PLAN_BYTES + 1)
+    except OSError as exc:
+        raise StalePlan(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise StalePlan(f"{path} grew past {MAX_PLAN_BYTES // 2**20} MiB while being read")
+    return data
+
+
+def _parse(path: Path) -> Any:
+    data = read_capped(path, "the saved plan")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise StalePlan(f"{path} is JSON nested too deeply to be a saved plan") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise StalePlan(f"{path} is not a plan saved by `pack plan --out` (not JSON: {exc})") from None
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((SCHEMA_DIR / "saved-plan.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
 
 
 def load(path: Path) -> SavedPlan:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise StalePlan(f"cannot read the saved plan {path}: {exc}") from None
+    document = _parse(path)
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise StalePlan(f"{path} is not a plan saved by `pack plan --out`")
     if document.get("format_version") != FORMAT_VERSION:
         raise StalePlan(
-            f"{path} was saved by another version of pack (format {document.get('format_version')})"
+            f"{path} was saved by another version of pack (format {document.get('format_version')!r}); "
+            "plan again with this one"
+        )
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        error = errors[0]
+        where = (
+            "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path) or "the file"
+        )
+        raise StalePlan(
+            f"{path}: {where.lstrip('.')}: {error.message[:200]}; the file was edited or damaged, plan again"
         )
     return SavedPlan(document, path)
 
 
+def is_saved_plan(path: Path) -> bool:
+    """Whether ``path`` holds a plan saved by pack (so that --out may replace it)."""
+    try:
+        document = _parse(path)
+    except StalePlan:
+        return False
+    return isinstance(document, dict) and document.get("kind") == KIND
+
+
+def _owned_by(properties: dict[str, Any] | None, pack: str, detection: str) -> bool:
+    labels = (properties or {}).get("entityLabels")
+    return (
+        isinstance(labels, dict)
+        and labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE
+        and labels.get(PACK_LABEL) == pack
+        and labels.get(DETECTION_LABEL) == detection
+    )
+
+
+def _key(record: dict[str, Any]) -> str:
+    """What an action does, for comparison: the name and reason are for readers only."""
+    return canonical_json({k: v for k, v in record.items() if k not in ("name", "reason")})
+
+
+def _problem(record: dict[str, Any], fresh: dict[str, Action], live: dict[str, LiveAlert], pack: str) -> str:
+    action, detection, alert_id = record["action"], record["detection"], record["alert_id"]
+    if action == "create":
+        if not _owned_by(record["properties"], pack, detection):
+            return "the alert it creates lacks this pack's ownership labels"
+    elif action != "unchanged":
+        alert = live.get(str(alert_id))
+        if alert is None:
+            return f"alert {alert_id} is not in the account"
+        if not alert.managed_by(pack) or alert.detection != detection:
+            return f"alert {alert_id} is not {detection!r} of pack {pack!r} in the account"
+        if alert.version != record["alert_version_id"]:
+            return f"alert {alert_id} changed since the plan was made (alertVersionId differs)"
+    if _key(record) not in fresh:
+        return "a fresh plan from the same inputs does not do this"
+    return ""
+
+
 def check_current(
-    saved: SavedPlan, target: str, desired: dict[str, dict[str, Any]], live: list[dict[str, Any]]
-) -> None:
-    """Raise StalePlan when applying the saved plan would not do what was reviewed."""
+    saved: SavedPlan, target: str, desired: dict[str, dict[str, Any]], live: list[dict[str, Any]], fresh: Plan
+) -> Plan:
+    """``fresh`` (planned now from the recorded inputs) when it is exactly the saved plan; else
+    StalePlan naming every action that differs, and nothing is applied."""
     name = saved.path
     if target != saved.target:
         raise StalePlan(f"{name} was made for {saved.target}, not {target}; plan again for this account")
@@ -127,16 +218,28 @@ def check_current(
             f"{name} was made from other inputs (the catalog, values or templates changed); plan again"
         )
     pack = saved.document["pack"]["name"]
-    versions = {a.id: a.version for a in managed_alerts(live, pack)}
-    detections = {a.detection for a in managed_alerts(live, pack)}
-    changed = []
-    for action in saved.plan().actions:
-        touched = action.action in ("update", "delete", "unchanged") and action.alert_id is not None
-        if touched and versions.get(str(action.alert_id), "<gone>") != action.version:
-            changed.append(f"{action.detection} ({action.alert_id})")
-        if action.action == "create" and action.detection in detections:
-            changed.append(f"{action.detection} (created since)")
-    if changed:
+    alerts = {a.id: a for a in map(LiveAlert, live)}
+    planned = {_key(_action_record(a)): a for a in fresh.actions}
+    problems = []
+    seen = set()
+    for index, record in enumerate(saved.document["actions"], 1):
+        problem = _problem(record, planned, alerts, pack)
+        key = _key(record)
+        if not problem and key in seen:
+            problem = "it repeats an earlier action"
+        seen.add(key)
+        if problem:
+            what = f"{record['action']} {record['detection']}" + (
+                f" ({record['alert_id']})" if record["alert_id"] else ""
+            )
+            problems.append(f"action {index} ({what}): {problem}")
+    missing = [a for key, a in planned.items() if key not in seen and a.action != "unchanged"]
+    problems += [f"{a.action} {a.detection}: needed now but not in the saved plan" for a in missing]
+    if problems:
         raise StalePlan(
-            f"the account changed since {name} was made: {', '.join(changed)}; nothing applied, plan again"
+            f"the account changed since {name} was made, or the file was edited; nothing applied, plan "
+            "again. "
+            + "; ".join(problems[:20])
+            + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
         )
+    return fresh
