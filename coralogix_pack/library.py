@@ -58,6 +58,7 @@ class LoadedPack:
 class Validation:
     catalog: Catalog | None
     diagnostics: list[Diagnostic]
+    values: Values | None = None  # the merged values files, when they could be read
 
     @property
     def ok(self) -> bool:
@@ -89,27 +90,33 @@ def validate(
     from coralogix_pack.validation import validate as run
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
-    loaded, diagnostics = run(
+    loaded, merged, diagnostics = run(
         catalog_dir,
         templates_dir,
         [Path(v) for v in values],
         allow_expired=allow_expired,
         warning_days=expiry_warning_days,
     )
-    return Validation(loaded, diagnostics)
+    return Validation(loaded, diagnostics, merged)
 
 
 def load_pack(
-    catalog: PathLike | None = None, values: Sequence[PathLike] = (), templates: PathLike | None = None
+    catalog: PathLike | None = None,
+    values: Sequence[PathLike] = (),
+    templates: PathLike | None = None,
+    *,
+    allow_expired: bool = False,
 ) -> LoadedPack:
-    """The catalog (default: the bundled one), values files (later win) and templates, validated.
+    """The catalog (default: the bundled one), values files (merged in order) and templates, validated.
 
-    Raises PackError with every error found.
+    Raises PackError with every error found; an exception past its ``expires`` date is one unless
+    ``allow_expired``.
     """
     from coralogix_pack.validation import load_inputs
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
-    loaded, settings, engine = load_inputs(catalog_dir, templates_dir, [Path(v) for v in values])
+    paths = [Path(v) for v in values]
+    loaded, settings, engine = load_inputs(catalog_dir, templates_dir, paths, allow_expired=allow_expired)
     return LoadedPack(loaded, settings, engine)
 
 

@@ -27,8 +27,9 @@ def _checked(
         values = load_values(values_files, catalog) if values_files else Values()
         templates = Templates(templates_dir)
         for detection in catalog.detections:
-            description = alert_description(detection, catalog, templates)
+            description = alert_description(detection, catalog, templates, values)
             found += checks.check_lengths(detection, alert_name(detection, values), description)
+            found += checks.check_stated_threshold(detection)
     except PackError as exc:
         found += exc.diagnostics
     return catalog, values, templates, sorted(found)
@@ -41,21 +42,24 @@ def validate(
     *,
     allow_expired: bool = False,
     warning_days: int = DEFAULT_WARNING_DAYS,
-) -> tuple[Catalog | None, list[Diagnostic]]:
+) -> tuple[Catalog | None, Values | None, list[Diagnostic]]:
     """Every problem at once; an expired exception is an error unless ``allow_expired``."""
     catalog, values, _, found = _checked(catalog_dir, templates_dir, values_files)
     if values is not None:
         found = sorted(
             [*found, *expiry_diagnostics(values, warning_days=warning_days, allow_expired=allow_expired)]
         )
-    return catalog, found
+    return catalog, values, found
 
 
 def load_inputs(
-    catalog_dir: Path, templates_dir: Path, values_files: list[Path]
+    catalog_dir: Path, templates_dir: Path, values_files: list[Path], *, allow_expired: bool = False
 ) -> tuple[Catalog, Values, Templates]:
-    """Everything a render needs, validated; raises PackError listing every problem."""
+    """Everything a render needs, validated; raises PackError listing every problem. An expired
+    exception is an error unless ``allow_expired``, as in ``validate``."""
     catalog, values, templates, found = _checked(catalog_dir, templates_dir, values_files)
+    if values is not None:
+        found += [d for d in expiry_diagnostics(values, allow_expired=allow_expired) if d.is_error]
     if catalog is None or values is None or templates is None or errors_only(found):
         raise PackError(d for d in found if d.code != PROVENANCE_CODE)
     return catalog, values, templates

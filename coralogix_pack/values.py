@@ -1,4 +1,9 @@
-"""Deployment overrides: one or more values files, merged in order (later wins)."""
+"""Deployment overrides: one or more values files, merged in order.
+
+Merge rules (docs/values.md): mappings merge key by key; the lists of exceptions and webhooks
+add up across files (an entry given twice is an error naming both places); any other value,
+scalars and other lists alike, is replaced by the later file's.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import read_yaml_file
 from coralogix_pack.documents.schema_check import schema_diagnostics
 from coralogix_pack.ownership import RESERVED_LABELS
+from coralogix_pack.values_merge import Origins, merge_into
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,9 @@ class Values:
     detections: dict[str, DetectionOverride] = field(default_factory=dict)
     sources: tuple[ValuesSource, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    origins: dict[tuple[str | int, ...], tuple[str, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def override(self, detection_id: str) -> DetectionOverride:
         return self.detections.get(detection_id, DetectionOverride())
@@ -112,16 +121,6 @@ class Values:
         )
 
 
-def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 @dataclass
 class _Located:
     """Where each detection override and label was last set, for error messages."""
@@ -135,6 +134,7 @@ class _Located:
 
 def load_values(paths: list[Path], catalog: Catalog) -> Values:
     merged: dict[str, Any] = {}
+    origins: Origins = {}
     located = _Located()
     found: list[Diagnostic] = []
     sources = []
@@ -150,11 +150,21 @@ def load_values(paths: list[Path], catalog: Catalog) -> Values:
             continue
         sources.append(ValuesSource(display, hashlib.sha256(path.read_bytes()).hexdigest()))
         _remember_locations(doc, display, located)
-        merged = _merge(merged, doc.data)
+        found += merge_into(merged, doc.data, doc, display, origins)
+    _locate_exceptions(merged, origins, located)
     found += _semantic_checks(merged, located, catalog)
     if errors_only(found):
         raise PackError(found)
-    return _build(merged, tuple(sources), located)
+    return _build(merged, tuple(sources), located, origins)
+
+
+def _locate_exceptions(merged: dict[str, Any], origins: Origins, located: _Located) -> None:
+    for index, _ in enumerate(merged.get("exceptions", [])):
+        located.exceptions[("*", str(index))] = origins.get(("exceptions", index), ("", 0))
+    for detection_id, override in merged.get("detections", {}).items():
+        for index, _ in enumerate(override.get("exceptions", [])):
+            path = ("detections", detection_id, "exceptions", index)
+            located.exceptions[(detection_id, str(index))] = origins.get(path, ("", 0))
 
 
 def _remember_locations(doc: Any, display: str, located: _Located) -> None:
@@ -167,11 +177,6 @@ def _remember_locations(doc: Any, display: str, located: _Located) -> None:
             )
         if "group_by" in override:
             located.group_by[detection_id] = (display, doc.line_of(("detections", detection_id, "group_by")))
-        for index, _ in enumerate(override.get("exceptions", [])):
-            path = ("detections", detection_id, "exceptions", index)
-            located.exceptions[(detection_id, str(index))] = (display, doc.line_of(path))
-    for index, _ in enumerate(doc.data.get("exceptions", [])):
-        located.exceptions[("*", str(index))] = (display, doc.line_of(("exceptions", index)))
     for key in doc.data.get("labels", {}):
         located.labels[key] = (display, doc.line_of(("labels", key)))
 
@@ -267,7 +272,12 @@ def _exceptions(items: list[dict[str, Any]], where: list[tuple[str, int]]) -> tu
     return tuple(found)
 
 
-def _build(raw: dict[str, Any], sources: tuple[ValuesSource, ...], located: _Located | None = None) -> Values:
+def _build(
+    raw: dict[str, Any],
+    sources: tuple[ValuesSource, ...],
+    located: _Located | None = None,
+    origins: Origins | None = None,
+) -> Values:
     located = located or _Located()
 
     def where(scope: str, count: int) -> list[tuple[str, int]]:
@@ -307,4 +317,5 @@ def _build(raw: dict[str, Any], sources: tuple[ValuesSource, ...], located: _Loc
         },
         sources=sources,
         raw=raw,
+        origins=dict(origins or {}),
     )

@@ -96,7 +96,10 @@ def test_threshold_change_in_values_is_exactly_that_field(pack, emulator, tmp_pa
     assert update["detection"] == "bulk-disk-deletion" and update["action"] == "update"
     paths = {c["path"]: (c["old"], c["new"]) for c in update["changes"]}
     assert paths.pop("logsThreshold.rules[0].condition.threshold") == (10, 25)
-    assert set(paths) == {"entityLabels.pack_content_hash"} or set(paths) == set()
+    name, description = paths.pop("name"), paths.pop("description")  # both state the threshold
+    assert name == ("More than 10 Azure managed disks deleted within 20 minutes", name[0].replace("10", "25"))
+    assert "more than 25 deletions" in description[1] and "more than 10 deletions" in description[0]
+    assert paths == {}
     assert plan["drift"] == []
     assert pack("apply", "--auto-approve", "--values", values).code == 0
     assert _plan_json(pack, "--values", values)[0] == 0

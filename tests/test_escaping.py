@@ -142,7 +142,7 @@ def test_rendered_files_round_trip_tricky_text(tmp_path_factory, title, descript
         return text.replace("$${", "${").replace("%%{", "%{")
 
     assert decode(entry["title"]) == title.strip()
-    assert decode(entry["description"]) == alert["description"]
+    assert decode(main["locals"][0]["description"]["vm-deleted"]) == alert["description"]
 
 
 JSON_VALUES = st.recursive(

@@ -154,7 +154,7 @@ def test_values_are_applied(cli, tmp_path):
     out = tmp_path / "out"
     assert cli("render", "--out", out, "--values", base, "--values", prod).code == 0
     disk = json.loads((out / "alerts" / "bulk-disk-deletion.json").read_text())["alertDefProperties"]
-    assert disk["name"] == "[SEC] More than 10 Azure managed disks deleted within 20 minutes"
+    assert disk["name"] == "[SEC] More than 25 Azure managed disks deleted within 1 hour"
     assert disk["priority"] == "ALERT_DEF_PRIORITY_P2"
     condition = disk["logsThreshold"]["rules"][0]["condition"]
     assert condition["threshold"] == 25  # later file wins, deep-merged

@@ -93,6 +93,9 @@ def test_plan_with_production_tfvars(tf_env, tmp_path):
     assert len(after) == 13
     assert after["resource_deleted"]["enabled"] is False
     assert after["vm_deleted"]["name"] == "[SEC][Azure] Azure VM deleted"
+    bulk = after["bulk_disk_deletion"]
+    assert bulk["name"] == "[SEC][Azure] More than 15 Azure managed disks deleted within 20 minutes"
+    assert bulk["description"].startswith("Fires when more than 15 deletions of managed disks")
     rule = after["bulk_disk_deletion"]["type_definition"]["logs_threshold"]["rules"][0]
     assert rule["condition"]["threshold"] == 15
     hooks = after["vm_deleted"]["notification_group"]["webhooks_settings"]

@@ -224,7 +224,7 @@ def test_api_name_limit_counts_the_prefix(tmp_path):
 
     values = tmp_path / "values.yaml"
     values.write_text("name_prefix: '" + "p" * 100 + "'\n")
-    _, found = validate(CATALOG, TEMPLATES, [values])
+    _, _, found = validate(CATALOG, TEMPLATES, [values])
     assert not [d for d in found if d.path == "title"]
     # Shrink the API limit instead of inventing a 500-character title.
     from coralogix_pack.catalog import checks
@@ -232,7 +232,7 @@ def test_api_name_limit_counts_the_prefix(tmp_path):
     original = checks.MAX_NAME_LENGTH
     checks.MAX_NAME_LENGTH = 120
     try:
-        _, found = validate(CATALOG, TEMPLATES, [values])
+        _, _, found = validate(CATALOG, TEMPLATES, [values])
     finally:
         checks.MAX_NAME_LENGTH = original
     long = [d for d in found if d.path == "title"]

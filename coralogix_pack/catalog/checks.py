@@ -163,3 +163,22 @@ def check_tests(detection: Detection, line: int) -> Iterator[Diagnostic]:
             "use tests.cases",
             code="CXP120",
         )
+
+
+def check_stated_threshold(detection: Detection) -> Iterator[Diagnostic]:
+    """Warn when a threshold detection's title or description states another count or window."""
+    from coralogix_pack.catalog.wording import contradictions
+
+    if detection.threshold is None:
+        return
+    for key, text in (("title", detection.title), ("description", detection.description)):
+        for problem in contradictions(text, detection.threshold):
+            yield Diagnostic(
+                _where(detection),
+                detection.line(key),
+                key,
+                f"the {key} {problem}",
+                "state the catalog's own threshold (deployed names restate it with the values in force)",
+                code="CXP522",
+                severity=Severity.WARNING,
+            )

@@ -89,7 +89,7 @@ def doctor(
     fmt, tier_name = check_format(output), _tier(tier)
     start, end = _window(since, until)
     selection = select_environment(env, values, region, domain, api_url)
-    pack = library.load_pack(catalog, selection.values, templates)
+    pack = library.load_pack(catalog, selection.values, templates, allow_expired=True)  # reads only
     with (
         selection.connect(api_key_file, timeout) as client,
         library.connect_queries(client, query_url=query_url, tier=tier_name, interval=interval) as queries,
@@ -134,7 +134,7 @@ def preview(
     fmt, tier_name = check_format(output), _tier(tier)
     start, end = _window(since, until)
     selection = select_environment(env, values, region, domain, api_url)
-    pack = library.load_pack(catalog, selection.values, templates)
+    pack = library.load_pack(catalog, selection.values, templates, allow_expired=True)  # reads only
     with (
         selection.connect(api_key_file, timeout) as client,
         library.connect_queries(client, query_url=query_url, tier=tier_name, interval=interval) as queries,

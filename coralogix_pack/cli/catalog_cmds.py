@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from coralogix_pack.cli.options import (
+    AllowExpiredOpt,
     CatalogOpt,
     EnvOpt,
     FormatOpt,
@@ -47,6 +48,12 @@ def validate(
         int,
         typer.Option("--expiry-warning-days", metavar="DAYS", help="Warn this long before expiry.", min=0),
     ] = 14,
+    show_values: Annotated[
+        bool,
+        typer.Option(
+            "--show-values", help="Print the merged values, each setting with the file:line it came from."
+        ),
+    ] = False,
 ) -> None:
     """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
     from coralogix_pack import library
@@ -73,6 +80,13 @@ def validate(
                 f"note: {len(vendor)} vendor ATT&CK mappings kept as provenance are inconsistent "
                 "(pack validate --provenance lists them)"
             )
+        if show_values and result.values is not None:
+            from coralogix_pack.values_merge import show_values as merged_lines
+
+            for line in merged_lines(result.values.raw, result.values.origins) or [
+                "(no values: the catalog's defaults apply)"
+            ]:
+                print(line)
         if result.ok and result.catalog is not None:
             sources = source_note(result.catalog, values, selection.environment)
             say(f"{len(result.catalog.detections)} detections valid ({sources})")
@@ -144,6 +158,7 @@ def render(
     values: ValuesOpt = None,
     env: EnvOpt = None,
     output: FormatOpt = "text",
+    allow_expired: AllowExpiredOpt = False,
 ) -> None:
     """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
     from coralogix_pack import library
@@ -151,7 +166,7 @@ def render(
     fmt = check_format(output)
     selection = select_environment(env, values)
     values = selection.values
-    pack = library.load_pack(catalog, values, templates)
+    pack = library.load_pack(catalog, values, templates, allow_expired=allow_expired)
     rendered = library.render(pack)
     report: dict[str, Any] = {
         "format_version": "1",
@@ -224,7 +239,7 @@ def coverage(
 
     fmt = check_format(output)
     selection = select_environment(env, values)
-    pack = library.load_pack(catalog, selection.values)
+    pack = library.load_pack(catalog, selection.values, allow_expired=True)  # reads only
     if fmt == "json":
         print(json.dumps(layer(pack.catalog, pack.values), indent=2, ensure_ascii=False))
         return

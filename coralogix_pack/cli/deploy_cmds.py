@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from coralogix_pack.cli.options import (
+    AllowExpiredOpt,
     ApiUrlOpt,
     CatalogOpt,
     DomainOpt,
@@ -58,6 +59,7 @@ def plan(
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (as terraform plan)."),
     ] = False,
+    allow_expired: AllowExpiredOpt = False,
     save_to: Annotated[
         Path | None,
         typer.Option(
@@ -78,7 +80,7 @@ def plan(
     fmt = check_format(output, ("text", "json", "markdown"))
     selection = select_environment(env, values, region, domain, api_url)
     values = selection.values
-    pack = library.load_pack(catalog, values, templates)
+    pack = library.load_pack(catalog, values, templates, allow_expired=allow_expired)
     with selection.connect(api_key_file, timeout, retry_delay) as client:
         result = library.plan(pack, client, prune=prune, only=only or [])
         if save_to is not None:
@@ -130,6 +132,7 @@ def apply(
     catalog: CatalogOpt = None,
     templates: TemplatesOpt = None,
     output: FormatOpt = "text",
+    allow_expired: AllowExpiredOpt = False,
 ) -> None:
     """Show the plan, ask for confirmation, then create, update and delete alerts."""
     from coralogix_pack import library
@@ -149,7 +152,7 @@ def apply(
         values = [Path(v) for v in saved.inputs.values]
     selection = select_environment(None if saved else env, values, region, domain, api_url)
     values = selection.values
-    pack = library.load_pack(catalog, values, templates)
+    pack = library.load_pack(catalog, values, templates, allow_expired=allow_expired)
     with selection.connect(api_key_file, timeout, retry_delay) as client:
         if saved is not None:
             result = library.saved_plan_if_current(saved, pack, client)

@@ -123,6 +123,12 @@ def source_note(
     return f"{prefix}catalog: {label}{shown}; values: {files}"
 
 
+AllowExpiredOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-expired", help="Deploy exceptions past their expires date (a warning, not an error)."
+    ),
+]
 EnvOpt = Annotated[
     str | None,
     typer.Option(

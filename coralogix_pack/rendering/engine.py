@@ -30,6 +30,7 @@ FILTERS = {
     "hcl": escaping.hcl_value,
     "hcl_key": escaping.hcl_key,
     "hcl_query": escaping.hcl_query,
+    "hcl_stated": escaping.hcl_stated,
     "resource_name": escaping.resource_name,
     "pad": lambda text, width: str(text).ljust(width),
     "api_priority": _lookup(vocabulary.API_PRIORITY, "api_priority"),

@@ -92,3 +92,22 @@ def hcl_query(template: str) -> str:
     """An HCL string of a query whose field names start with the prefix sentinel: each becomes
     ``${local.field_prefix}``, so the module applies var.field_prefix itself."""
     return hcl_value(template).replace(FIELD_PREFIX_SENTINEL + ".", "${local.field_prefix}")
+
+
+def hcl_stated(text: str, alert_id: str, threshold: Any) -> str:
+    """An HCL string of ``text`` whose stated threshold count and window are read from the module's
+    ``local.threshold`` (what var.detections sets), so names and descriptions follow the tfvars."""
+    from coralogix_pack.catalog.wording import slots
+
+    if threshold is None:
+        return hcl_string(text)
+    key = hcl_string(alert_id)
+    pieces = []
+    for kind, detail in slots(text, threshold):
+        if kind == "text":
+            pieces.append(hcl_string(detail)[1:-1])
+        elif kind == "count":
+            pieces.append(f"${{local.threshold[{key}].count}}")
+        else:
+            pieces.append(f"${{local.window_words[local.threshold[{key}].window].{detail}}}")
+    return '"' + "".join(pieces) + '"'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coralogix_pack import vocabulary
 from coralogix_pack.catalog.model import WINDOW_SECONDS, Catalog
+from coralogix_pack.catalog.wording import window_words
 from coralogix_pack.ownership import RESERVED_LABELS, TERRAFORM_MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.rendering import escaping
 from coralogix_pack.rendering.engine import Templates
@@ -26,6 +27,7 @@ def render_module(catalog: Catalog, views: list[AlertView], templates: Templates
         "windows": list(WINDOW_SECONDS),
         "reserved_labels": sorted(RESERVED_LABELS),
         "tf_windows": vocabulary.TF_WINDOW,
+        "window_words": {w: window_words(w) for w in vocabulary.TF_WINDOW},
         "tf_severities": vocabulary.TF_SEVERITY,
         "tf_notify_on": vocabulary.TF_NOTIFY_ON,
         "ownership": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
+from coralogix_pack.catalog.wording import restate
 from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL, prefixed
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.ownership import MANAGED_BY_VALUE, ownership_labels
@@ -36,14 +37,21 @@ class AlertView:
     group_by: tuple[str, ...] = ()  # threshold: count per value of these fields
     exceptions: tuple[Exception_, ...] = ()
     base_query: str = ""  # the query before exceptions
+    description_as_written: str = ""  # stating the catalog's own threshold (the Terraform module restates it)
 
 
 def alert_name(detection: Detection, values: Values) -> str:
-    return values.name_prefix + detection.title
+    """The prefixed title, stating the threshold in force (catalog/wording.py)."""
+    in_force = values.threshold(detection.id, detection.threshold)
+    return values.name_prefix + restate(detection.title, detection.threshold, in_force)
 
 
-def alert_description(detection: Detection, catalog: Catalog, templates: Templates) -> str:
-    return templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+def alert_description(
+    detection: Detection, catalog: Catalog, templates: Templates, values: Values | None = None
+) -> str:
+    text = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+    in_force = values.threshold(detection.id, detection.threshold) if values else detection.threshold
+    return restate(text, detection.threshold, in_force)
 
 
 def alert_view(
@@ -64,7 +72,9 @@ def alert_view(
     routes = (*values.webhooks, *values.webhooks_by_priority.get(priority, ()), *override.webhooks)
     exceptions = values.all_exceptions(detection.id)
     base = render_query(detection.query, values.field_prefix)
-    description = alert_description(detection, catalog, templates)
+    as_written = alert_description(detection, catalog, templates)
+    in_force = values.threshold(detection.id, detection.threshold)
+    description = restate(as_written, detection.threshold, in_force)
     return AlertView(
         id=detection.id,
         name=alert_name(detection, values),
@@ -87,6 +97,7 @@ def alert_view(
         group_by=tuple(prefixed(f, values.field_prefix) for f in override.group_by),
         exceptions=exceptions,
         base_query=base,
+        description_as_written=as_written,
     )
 
 
