@@ -4,8 +4,11 @@ The pack owns a fixed set of fields (``OWNED``, documented in docs/deploying.md)
 template renders and every field that changes whether or how an alert fires or notifies, whether
 the pack's value is the API default or not. Both sides of a comparison are reduced to that set
 with the API's defaults written out, so a UI mute (``phantomMode: true``) or an added webhook is a
-difference, and so is the pack setting a field back to its default. Fields outside the set
-(server-only ones, ``deleted``, fields a newer API adds) are neither a change nor drift.
+difference, and so is the pack setting a field back to its default. Any other field of the
+alert that holds a non-default value (a type block or setting the pack does not render, one a
+newer API adds) is owned whole: apply replaces the whole definition and would erase it, so the
+plan must show it. Only ``NOT_OWNED`` (server-only fields, ``deleted``, the deprecated
+``notificationGroupExcess``) is never compared.
 """
 
 from __future__ import annotations
@@ -180,8 +183,8 @@ def owned_view(properties: dict[str, Any]) -> dict[str, Any]:
     for block, spec in TYPE_BLOCKS.items():
         if block in stripped:
             view[block] = _fill(stripped[block], spec)
-    for block in sorted(set(stripped) - set(OWNED) - set(TYPE_BLOCKS)):
-        view[block] = stripped[block]  # a type block the pack does not render: owned whole
+    for block in sorted(set(stripped) - set(OWNED) - set(TYPE_BLOCKS)):  # set in the account only
+        view[block] = stripped[block]  # not rendered by the pack, so a replace would erase it
     _inherit(view)
     return view
 

@@ -52,7 +52,7 @@ class Behaviour:
     repeat_page: bool = False  # page 2 repeats page 1 under a new token
     endless_pages: bool = False  # a new nextPageToken on every page, past the end
     short_list: bool = False  # the last page is left out, yet the one before names no next page
-    empty_page: bool = False  # every list answer holds 0 alerts, with the real totalSize
+    empty_page: bool = False  # the list is one page of 0 alerts and no next token, with the real totalSize
     redirect: bool = False  # the list answers 302 to another host, with a JSON list as its body
     empty_id: bool = False  # a create is stored but answered with an empty id
     list_twice: bool = False  # the first alert of the list appears twice on page 1

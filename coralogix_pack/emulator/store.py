@@ -125,6 +125,6 @@ class AlertStore:
             }
             following = start + size if self.behaviour.ignore_page_token else asked + size
             last_shown = len(ids) - size if self.behaviour.short_list else len(ids)
-            if following < last_shown or self.behaviour.endless_pages:
+            if (following < last_shown and not self.behaviour.empty_page) or self.behaviour.endless_pages:
                 body["pagination"]["nextPageToken"] = str(following)
             return body
