@@ -4,6 +4,7 @@ the values files and the account, so a plan after a production apply uses produc
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,24 @@ def selected(name: str | None) -> str | None:
     return name or os.environ.get(ENV_VARIABLE) or None
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 def load_environment(name: str) -> Environment:
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise PackError(
+            [
+                Diagnostic(
+                    "--env",
+                    0,
+                    "",
+                    f"{name[:80]!r} is not an environment name",
+                    "give a name such as prod (letters, digits, '.', '_', '-'; at most 64): it selects "
+                    f"{FOLDER}/NAME.yaml",
+                    code="CXP800",
+                )
+            ]
+        )
     root = project_root() or Path.cwd()
     folder = root / FOLDER
     path = folder / f"{name}.yaml"

@@ -377,3 +377,19 @@ def test_plan_and_doctor_name_the_coralogix_extension_twin(cli, account):
     assert "probably Coralogix's own Azure VM extension" in plan.out and "vm-deleted" in plan.out
     report = json.loads(_pack(cli, account, "plan", "--format", "json").out)
     assert len(report["notes"]) == 1
+
+
+@pytest.mark.parametrize("name", ["../prod", "/etc/passwd", "a/b", "x" * 300, ".hidden", "p..q"])
+def test_env_takes_names_only(cli, name):
+    result = cli("plan", "--env", name)
+    assert result.code == 1 and "is not an environment name" in result.err
+
+
+@pytest.mark.parametrize("value", ["Wed, 21 Oct 99999999999 07:28:00 GMT", "nan", "inf", "-5", "soon"])
+def test_any_retry_after_is_survivable(value):
+    import httpx
+
+    from coralogix_pack.deploy.client import retry_after
+
+    seconds = retry_after(httpx.Response(429, headers={"Retry-After": value}))
+    assert seconds is None or 0 <= seconds < float("inf")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import time
@@ -322,17 +323,19 @@ def _has_surrogate(text: str) -> bool:
 
 
 def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asked to wait (a number or an HTTP date), or None when it said nothing
+    usable: a non-finite number or a date beyond the calendar counts as not said."""
     value = response.headers.get("Retry-After")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _page_parts(body: dict[str, Any], page: int) -> tuple[list[dict[str, Any]], str | None, int]:
