@@ -134,11 +134,26 @@ def render(pack: LoadedPack) -> Rendered:
     return render_pack(pack.catalog, pack.values, pack.templates)
 
 
-def write(rendered: Rendered, out: PathLike) -> tuple[list[str], list[str]]:
-    """Write a render into ``out`` atomically; returns (stale files removed, stale files kept)."""
-    from coralogix_pack.rendering.outdir import write_rendered
+def write(
+    rendered: Rendered, out: PathLike, *, force: bool = False, protected: Sequence[PathLike] = ()
+) -> tuple[list[str], list[str]]:
+    """Write a render into ``out`` atomically; returns (stale files removed, stale files kept).
 
-    return write_rendered(rendered.files, Path(out))
+    ``out`` must be new, empty or a folder pack rendered (``force`` lifts that), and never the
+    root, the home folder or one of ``protected`` (the catalog and templates); one writer at a
+    time (see ``coralogix_pack.outputs``)."""
+    from coralogix_pack import outputs
+    from coralogix_pack.rendering.outdir import write_rendered, written_by_pack
+
+    folder = Path(out)
+    outputs.check_path_length(folder)
+    with outputs.locked(folder):
+        guard = [Path(p) for p in protected]
+        outputs.claim(
+            folder, written_by_pack=written_by_pack, marker="manifest.json", force=force, protected=guard
+        )
+        outputs.remove_stale_staging(folder)
+        return write_rendered(rendered.files, folder)
 
 
 def check(rendered: Rendered, out: PathLike) -> str:
@@ -239,12 +254,28 @@ def apply(
     return apply_plan(plan, client, report or (lambda outcome: None), max_delete)
 
 
-def export(pack: LoadedPack | Catalog, client: CoralogixClient, out: PathLike) -> list[Path]:
-    """The managed alerts as the account holds them, one redacted JSON file each."""
-    from coralogix_pack.deploy.export import export_managed
+def export(
+    pack: LoadedPack | Catalog,
+    client: CoralogixClient,
+    out: PathLike,
+    *,
+    force: bool = False,
+    protected: Sequence[PathLike] = (),
+) -> list[Path]:
+    """The managed alerts as the account holds them, one redacted JSON file each, into a folder
+    that is new, empty or an earlier export (``force`` lifts that; never ``protected`` ones)."""
+    from coralogix_pack import outputs
+    from coralogix_pack.deploy.export import export_managed, written_by_pack
 
     catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
-    return export_managed(client, catalog.pack.name, Path(out))
+    folder = Path(out)
+    guard = [catalog.directory, *(Path(p) for p in protected)]
+    outputs.check_path_length(folder)
+    with outputs.locked(folder):
+        outputs.claim(
+            folder, written_by_pack=written_by_pack, marker="index.json", force=force, protected=guard
+        )
+        return export_managed(client, catalog.pack.name, folder)
 
 
 def connect_queries(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from coralogix_pack.diagnostics import Diagnostic, PackError
 from coralogix_pack.fsutil import write_atomic
+from coralogix_pack.resources import is_bundled
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
@@ -111,6 +112,33 @@ def scaffold(catalog_dir: Path, detection_id: str, kind: str = "immediate") -> P
                     f"{detection_id!r} is not a detection id",
                     "lower-case words joined by hyphens, e.g. vm-extension-installed",
                     code="CXP800",
+                )
+            ]
+        )
+    if not (catalog_dir / "pack.yaml").is_file():
+        raise PackError(
+            [
+                Diagnostic(
+                    str(catalog_dir),
+                    0,
+                    "--catalog",
+                    "is not a catalog folder (it has no pack.yaml)",
+                    "run pack new inside your project (a folder with catalog/pack.yaml), or pass --catalog "
+                    "with the path of an existing catalog folder",
+                    code="CXP110",
+                )
+            ]
+        )
+    if is_bundled(catalog_dir):
+        raise PackError(
+            [
+                Diagnostic(
+                    str(catalog_dir),
+                    0,
+                    "--catalog",
+                    "refusing to add a detection to the catalog bundled in the installed package",
+                    "run pack new inside your project (a clone with catalog/pack.yaml), or pass --catalog",
+                    code="CXP110",
                 )
             ]
         )

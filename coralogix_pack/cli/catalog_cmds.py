@@ -141,9 +141,16 @@ def _render_command(out: Path, catalog: Path | None, templates: Path | None, val
 
 @app.command()
 def render(
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder.", file_okay=False)] = Path(
-        "out"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Output folder (default: out).", file_okay=False),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write into an existing folder that pack did not render (files may be replaced)."
+        ),
+    ] = False,
     check: Annotated[
         Path | None,
         typer.Option(
@@ -170,7 +177,7 @@ def render(
     rendered = library.render(pack)
     report: dict[str, Any] = {
         "format_version": "1",
-        "out": str(check if check is not None else out),
+        "out": str(check if check is not None else out or "out"),
         "alerts": len(rendered.alerts),
         "files": len(rendered.files),
     }
@@ -188,7 +195,9 @@ def render(
             err(f"{check} is stale: run `{again}` and commit the result")
             raise typer.Exit(1)
         return
-    removed, kept = library.write(rendered, out)
+    out = out if out is not None else Path("out")
+    protected = [pack.catalog.directory, pack.templates.directory]
+    removed, kept = library.write(rendered, out, force=force, protected=protected)
     for path in kept:
         err(f"{out / path}: kept: pack rendered it once but it was edited since; delete it if unwanted")
     if fmt == "json":

@@ -20,7 +20,6 @@ from coralogix_pack.cli.options import (
     OnlyOpt,
     RegionOpt,
     RetryDelayOpt,
-    Selection,
     TemplatesOpt,
     TimeoutOpt,
     ValuesOpt,
@@ -221,6 +220,10 @@ def export(
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help="Folder for the exported alerts.", file_okay=False)
     ] = Path("export"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into an existing folder that is not an earlier export.")
+    ] = False,
+    env: EnvOpt = None,
     region: RegionOpt = None,
     domain: DomainOpt = None,
     api_url: ApiUrlOpt = None,
@@ -232,11 +235,12 @@ def export(
 ) -> None:
     """Write the managed alerts as the account holds them (for audits)."""
     from coralogix_pack import library
+    from coralogix_pack.resources import default_templates_dir
 
     loaded = library.load_catalog(catalog)
-    account = Selection([], region, domain, api_url)
+    account = select_environment(env, None, region, domain, api_url)
     with account.connect(api_key_file, timeout, retry_delay) as client:
-        written = library.export(loaded, client, out)
+        written = library.export(loaded, client, out, force=force, protected=[default_templates_dir()])
     if check_format(output) == "json":
         files = [str(p) for p in written]
         print(json.dumps({"format_version": "1", "out": str(out), "files": files}, indent=2))

@@ -21,6 +21,7 @@ from coralogix_pack.ownership import DETECTION_LABEL
 from coralogix_pack.redaction import redact_json
 
 INDEX = "index.json"
+GENERATOR = "coralogix-pack export"
 _SAFE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
@@ -61,9 +62,18 @@ def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
                 "alertVersionId": alert.get("alertVersionId"),
             }
         )
-    summary = {"pack": pack, "target": client.target.base_url, "alerts": index}
+    summary = {"generator": GENERATOR, "pack": pack, "target": client.target.base_url, "alerts": index}
     _write(out / INDEX, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return written
+
+
+def written_by_pack(out: Path) -> bool:
+    """``out`` holds an index.json that `pack export` wrote."""
+    try:
+        index = json.loads((out / INDEX).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(index, dict) and index.get("generator") == GENERATOR
 
 
 def _detection(alert: dict[str, Any]) -> Any:

@@ -61,6 +61,14 @@ def previous_files(out: Path) -> dict[str, str]:
     return {name: digest for name, digest in files.items() if name != MANIFEST}
 
 
+def written_by_pack(out: Path) -> bool:
+    """``out`` holds a manifest that pack wrote (one naming only files pack renders)."""
+    try:
+        return (out / MANIFEST).is_file() and previous_files(out) is not None
+    except PackError:
+        return False
+
+
 def _check_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise PackError(
