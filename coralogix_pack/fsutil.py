@@ -9,6 +9,8 @@ import shutil
 import stat
 from pathlib import Path
 
+from coralogix_pack.redaction import redact
+
 TEMP_SUFFIX = ".tmp"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -21,7 +23,7 @@ def write_atomic(path: Path, text: str, *, make_parent: bool = True) -> None:
     """
     if make_parent:
         path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
+    data = redact(text).encode("utf-8")  # no file pack writes may hold the key
     while True:
         tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
         try:
@@ -41,7 +43,7 @@ def write_atomic(path: Path, text: str, *, make_parent: bool = True) -> None:
 def write_new(path: Path, text: str) -> None:
     """Create ``path``, which must not exist, inside a folder no reader sees yet (see write_folder)."""
     with open(os.open(path, _CREATE, 0o666), "wb", closefd=True) as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(redact(text).encode("utf-8"))
 
 
 def write_folder(folder: Path, files: dict[str, str]) -> None:

@@ -102,6 +102,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return _run(argv)
     finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said there
+                stream.flush()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         sys.stdout, sys.stderr = streams
