@@ -65,8 +65,8 @@ __all__ = [  # noqa: RUF022 - grouped as in _EXPORTS
 ]
 
 if TYPE_CHECKING:
+    from coralogix_pack.deploy.answers import ApiError
     from coralogix_pack.deploy.apply import TooManyDeletes
-    from coralogix_pack.deploy.client import ApiError
     from coralogix_pack.deploy.target import TargetError
     from coralogix_pack.diagnostics import Diagnostic, PackError
     from coralogix_pack.errors import CoralogixPackError

@@ -7,7 +7,8 @@ import pytest
 import respx
 
 from coralogix_pack.coralogix_api import ALERTS
-from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound, RetryPolicy, Transient
+from coralogix_pack.deploy.answers import ApiError, NotFound, Transient
+from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
 from coralogix_pack.deploy.target import Target, TargetError, base_url_for, read_api_key
 
 BASE = "https://api.eu2.coralogix.com/mgmt/openapi/5"

@@ -15,7 +15,8 @@ import pytest
 import respx
 
 from coralogix_pack.coralogix_api import ALERTS
-from coralogix_pack.deploy.client import ApiError, CoralogixClient, RetryPolicy
+from coralogix_pack.deploy.answers import ApiError
+from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
 from coralogix_pack.deploy.target import Target
 from coralogix_pack.emulator import Behaviour, Emulator
 

@@ -389,7 +389,7 @@ def test_env_takes_names_only(cli, name):
 def test_any_retry_after_is_survivable(value):
     import httpx
 
-    from coralogix_pack.deploy.client import retry_after
+    from coralogix_pack.deploy.answers import retry_after
 
     seconds = retry_after(httpx.Response(429, headers={"Retry-After": value}))
     assert seconds is None or 0 <= seconds < float("inf")

@@ -10,7 +10,8 @@ from functools import partial
 from typing import Any
 
 from coralogix_pack.alertdef import canonical_json, owned_view
-from coralogix_pack.deploy.client import ApiError, CoralogixClient, NotFound
+from coralogix_pack.deploy.answers import ApiError, NotFound
+from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.deploy.plan import Action, Plan
 from coralogix_pack.errors import CoralogixPackError

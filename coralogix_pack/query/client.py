@@ -18,7 +18,9 @@ import httpx
 
 from coralogix_pack import __version__
 from coralogix_pack.coralogix_api import API_PATH, QUERIES_PER_MINUTE, QUERY_PATH
-from coralogix_pack.deploy.client import MAX_ANSWER_BYTES, ApiError, RetryPolicy, retry_after
+from coralogix_pack.deploy.answers import ApiError, retry_after
+from coralogix_pack.deploy.client import MAX_ANSWER_BYTES, RetryPolicy
+from coralogix_pack.deploy.deadline import Deadline, DeadlineTransport
 from coralogix_pack.deploy.target import Target, checked_url
 
 _RNG = random.Random(0)  # back-off jitter only
@@ -85,8 +87,11 @@ class QueryClient:
         self.sleep = sleep
         self.sent = 0
         self._last = float("-inf")
+        self.deadline = Deadline()
         self.http = httpx.Client(
             timeout=timeout,
+            transport=DeadlineTransport(self.deadline),
+            follow_redirects=False,
             headers={
                 "Authorization": f"Bearer {target.api_key}",
                 "Content-Type": "application/json",
@@ -134,6 +139,7 @@ class QueryClient:
     def _post(self, body: dict[str, Any]) -> tuple[int, list[bytes], float | None]:
         self.sent += 1
         deadline = time.monotonic() + self.timeout
+        self.deadline.at = deadline  # headers included: a trickling server cannot hold the run
         try:
             with self.http.stream("POST", self.url, json=body) as response:
                 data = bytearray()
@@ -144,6 +150,8 @@ class QueryClient:
                 return response.status_code, bytes(data).splitlines(), retry_after(response)
         except httpx.HTTPError as exc:
             raise QueryFailed(self.target.redact(f"POST {self.url} failed: {type(exc).__name__}")) from None
+        finally:
+            self.deadline.at = None
 
     def _result(self, status: int, lines: list[bytes]) -> QueryResult:
         if status in (401, 403):
@@ -160,7 +168,7 @@ class QueryClient:
     def _line(self, line: bytes, result: QueryResult) -> None:
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise QueryFailed(f"POST {self.url}: the answer is not NDJSON") from None
         if not isinstance(item, dict):
             return

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from coralogix_pack.deploy.client import ApiError, CoralogixClient
+from coralogix_pack.deploy.answers import ApiError
+from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.plan import Plan
 from coralogix_pack.query import dataprime
 from coralogix_pack.query.client import QUERY_PERMISSIONS_HINT, QueryClient, QueryFailed
