@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coralogix_pack.lucene.evaluator import UnsupportedQuery, compile_query, tokens
 from coralogix_pack.lucene.syntax import QuerySyntaxError
@@ -123,3 +125,20 @@ def test_explain_names_the_deciding_clause():
     assert query.explain(RECORD) == (False, "resultType:(Failure OR Failed)")
     query = compile_query("resultType:Failure OR NOT level:Information OR properties.statusCode:Conflict")
     assert query.explain(RECORD) == (True, "properties.statusCode:Conflict")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pattern=st.text(alphabet="ab*?.\n", max_size=8),
+    text=st.text(alphabet="abAB.\n", max_size=12),
+    fold=st.booleans(),
+)
+def test_wildcards_match_like_the_regular_expression_they_mean(pattern, text, fold):
+    import re as regex
+
+    from coralogix_pack.lucene.evaluator import Glob
+
+    flags = regex.IGNORECASE if fold else 0
+    body = "".join(".*" if c == "*" else "." if c == "?" else regex.escape(c) for c in pattern)
+    expected = regex.fullmatch(body, text, flags | regex.DOTALL) is not None
+    assert Glob(pattern, flags).fullmatch(text) is expected

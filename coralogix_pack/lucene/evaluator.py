@@ -198,12 +198,46 @@ class AnyWord(Matcher):
         return False, self.source
 
 
+class Glob:
+    """A Lucene wildcard pattern (``*`` any run, ``?`` one character) matched in time linear in
+    the value per piece: the pieces between stars are found left to right, never by a regular
+    expression with several ``.*`` (which backtracks exponentially on a long near-miss)."""
+
+    __slots__ = ("first", "last", "middle", "single", "tail_length")
+
+    def __init__(self, value: str, flags: int):
+        texts = value.split("*")
+        pieces = [re.compile(_piece(p), flags | re.DOTALL) for p in texts]
+        self.single = pieces[0] if len(pieces) == 1 else None
+        self.first, self.last, self.middle = pieces[0], pieces[-1], pieces[1:-1]
+        self.tail_length = len(texts[-1])  # one character per literal or ``?``
+
+    def fullmatch(self, text: str) -> bool:
+        if self.single is not None:
+            return self.single.fullmatch(text) is not None
+        head = self.first.match(text)
+        if head is None:
+            return False
+        at = head.end()
+        for piece in self.middle:
+            found = piece.search(text, at)
+            if found is None:
+                return False
+            at = found.end()
+        tail_start = len(text) - self.tail_length
+        return tail_start >= at and self.last.match(text, tail_start) is not None
+
+
+def _piece(text: str) -> str:
+    return "".join("." if c == "?" else re.escape(c) for c in text)
+
+
 class TokenPattern(Matcher):
     """A wildcard term, applied to each token."""
 
     __slots__ = ("field", "pattern")
 
-    def __init__(self, field: str | None, pattern: re.Pattern[str], source: str):
+    def __init__(self, field: str | None, pattern: Glob | re.Pattern[str], source: str):
         self.field, self.pattern, self.source = field, pattern, source
 
     def match(self, doc: Document) -> bool:
@@ -215,7 +249,7 @@ class WholeValue(Matcher):
 
     __slots__ = ("field", "pattern")
 
-    def __init__(self, field: str, pattern: re.Pattern[str], source: str):
+    def __init__(self, field: str, pattern: Glob | re.Pattern[str], source: str):
         self.field, self.pattern, self.source = field, pattern, source
 
     def match(self, doc: Document) -> bool:
@@ -339,13 +373,11 @@ class _Compiler:
             return TokenPattern(field, self._pattern(value, True), source)
         return TokenRun(field, tokens(value, self.fold), source)
 
-    def _pattern(self, value: str, wildcard: bool) -> re.Pattern[str]:
+    def _pattern(self, value: str, wildcard: bool) -> Glob | re.Pattern[str]:
         flags = re.IGNORECASE if self.fold else 0
         if wildcard:
-            body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in value)
-        else:
-            body = re.escape(value)
-        return re.compile(body, flags | re.DOTALL)
+            return Glob(value, flags)
+        return re.compile(re.escape(value), flags | re.DOTALL)
 
     def _range(self, node: Range, field: str | None, source: str) -> Matcher:
         low = None if node.low.value == "*" else _unescape(node.low.value.strip('"'))
