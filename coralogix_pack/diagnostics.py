@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from coralogix_pack.errors import CoralogixPackError
 
+PROVENANCE_CODE = "CXP410"  # a vendor ATT&CK mapping kept as provenance that ATT&CK contradicts
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -48,7 +50,20 @@ class PackError(CoralogixPackError):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
     def lines(self) -> list[str]:
-        return [d.format() for d in self.diagnostics]
+        """Errors first, then warnings; vendor-mapping provenance warnings as one note, so an error
+        is never buried among them."""
+        errors = [d for d in self.diagnostics if d.is_error]
+        warnings = [d for d in self.diagnostics if not d.is_error and d.code != PROVENANCE_CODE]
+        provenance = len(self.diagnostics) - len(errors) - len(warnings)
+        note = (
+            [
+                f"note: {provenance} vendor ATT&CK mapping(s) kept as provenance are inconsistent "
+                "(pack validate --provenance lists them)"
+            ]
+            if provenance
+            else []
+        )
+        return [*(d.format() for d in [*errors, *warnings]), *note]
 
 
 def cannot_write(where: object, exc: OSError) -> PackError:

@@ -8,6 +8,7 @@ from conftest import CATALOG
 from coralogix_pack.catalog.loader import load_catalog
 from coralogix_pack.lucene.evaluator import compile_query
 from coralogix_pack.lucene.prefilter import Prefilter
+from coralogix_pack.testing import bytestreams
 from coralogix_pack.testing.cases import scenario_records
 from coralogix_pack.testing.synthetic import day_of_traffic
 
@@ -155,14 +156,13 @@ records = st.fixed_dictionaries(
 def test_the_raw_prefilter_never_drops_a_match(tmp_path_factory, lines, block_bytes):
     from unittest import mock
 
-    from coralogix_pack.testing import inputs
     from coralogix_pack.testing.backtest import backtest
     from coralogix_pack.values import Values
 
     path = tmp_path_factory.mktemp("raw") / "logs.ndjson"
     path.write_text("".join(_variant(record, style) + "\n" for record, style in lines), newline="")
     catalog = load_catalog(CATALOG)
-    with mock.patch.object(inputs, "BLOCK_BYTES", block_bytes):
+    with mock.patch.object(bytestreams, "BLOCK_BYTES", block_bytes):
         scanned = backtest(catalog, [path], Values(), raw_prefilter=True)
     parsed = backtest(catalog, [path], Values(), raw_prefilter=False)
     fast, full = scanned.as_dict(), parsed.as_dict()

@@ -8,8 +8,9 @@ from unittest import mock
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coralogix_pack.testing import inputs
-from coralogix_pack.testing.inputs import OVERLONG, _blocks, every_line
+from coralogix_pack.testing import bytestreams
+from coralogix_pack.testing.bytestreams import OVERLONG, every_line
+from coralogix_pack.testing.bytestreams import blocks as _blocks
 
 SMALL_MAX = 40  # MAX_LINE_BYTES for these tests, so overlong lines stay small
 
@@ -44,8 +45,8 @@ def _read_in(chunks: list[int], data: bytes):
 def test_blocks_yield_every_line_once_whatever_the_read_sizes(lines, trailing_newline, chunks, block):
     data = b"\n".join(lines) + (b"\n" if trailing_newline else b"")
     got = []
-    small = mock.patch.object(inputs, "MAX_LINE_BYTES", SMALL_MAX)
-    with small, mock.patch.object(inputs, "BLOCK_BYTES", block):
+    small = mock.patch.object(bytestreams, "MAX_LINE_BYTES", SMALL_MAX)
+    with small, mock.patch.object(bytestreams, "BLOCK_BYTES", block):
         for buffer, start, stop in _blocks(_read_in(chunks, data)):
             assert buffer[stop - 1 : stop] == b"\n"  # whole lines only
             count, found = every_line(buffer, start, stop)

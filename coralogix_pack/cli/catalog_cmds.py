@@ -57,7 +57,7 @@ def validate(
 ) -> None:
     """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
     from coralogix_pack import library
-    from coralogix_pack.validation import PROVENANCE_CODE
+    from coralogix_pack.diagnostics import PROVENANCE_CODE
 
     fmt = check_format(output, ("text", "json", "github"))
     selection = select_environment(env, values)

@@ -100,7 +100,14 @@ def run(argv: list[str] | None = None) -> int:
     if previous is not None:
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        return _run(argv)
+        code = _run(argv)
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click met a closed pipe and hid it
+            return _broken_pipe()
+        try:
+            sys.stdout.flush()  # redacted text waits for its line end: hand the rest on now
+        except BrokenPipeError:
+            return _broken_pipe()
+        return code
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said there
@@ -162,8 +169,7 @@ def _run(argv: list[str] | None) -> int:
         err("interrupted")
         return INTERRUPTED
     except BrokenPipeError:  # output piped into `head` that stopped reading
-        _silence_stdout()
-        return 1
+        return _broken_pipe()
     except Exception as exc:  # a crash trace is a bug; show it only on request
         if os.environ.get("PACK_DEBUG"):
             raise
@@ -175,6 +181,13 @@ def _click_errors() -> tuple[type[Exception], type[Exception]]:
     """Click's UsageError and ClickException as typer raises them (newer typer vendors click)."""
     ancestry = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
     return ancestry["UsageError"], ancestry["ClickException"]
+
+
+def _broken_pipe() -> int:
+    _silence_stdout()
+    with contextlib.suppress(Exception):  # stderr may be gone too: then nothing can be said
+        os.write(2, b"pack: the output was closed early (broken pipe); the rest was not written\n")
+    return 1
 
 
 def _silence_stdout() -> None:

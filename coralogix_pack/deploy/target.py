@@ -100,6 +100,15 @@ def checked_url(url: str) -> str:
         parts.port  # noqa: B018 - parsing it is the check
     except ValueError:
         raise TargetError(f"--api-url {url!r} has an invalid port", "use a port from 1 to 65535") from None
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise TargetError(
+            f"--api-url {url!r} has no host name", "e.g. https://api.eu2.coralogix.com/mgmt/openapi/5"
+        )
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise TargetError(
+            f"--api-url {url!r} has a query string or fragment",
+            "give the base URL only, ending in /mgmt/openapi/5: pack adds the paths and parameters",
+        )
     if parts.scheme == "https" and parts.hostname:
         return url
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):

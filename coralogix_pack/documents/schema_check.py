@@ -134,5 +134,10 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     if kind == "not" and error.validator_value == {"required": ["threshold"]}:
         return "'threshold' is only allowed when kind is 'threshold'", "remove it or set kind: threshold"
     if kind == "oneOf":
+        options: list[Any] = list(schema.get("oneOf", []))
+        alternatives = [" and ".join(o.get("required", [])) for o in options if isinstance(o, dict)]
+        named = [c for c in alternatives if c]
+        if len(named) == len(alternatives) and named:
+            return f"must set exactly one of: {'; '.join(named)}", "keep one of them, remove the others"
         return "must set exactly one of the alternatives", "see the schema for this field"
     return error.message, ""

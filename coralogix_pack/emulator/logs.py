@@ -244,17 +244,24 @@ def _raw_row(log: Log) -> dict[str, Any]:
     }
 
 
+MAX_QUERY_LIMIT = 50_000  # the query API's largest result set (archive tier)
+
+
 def answer_query(store: LogStore, body: Any, midstream_error: bool = False) -> list[dict[str, Any]]:
     """The NDJSON lines of a query answer: id, results in batches, warnings, statistics."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         raise CompileError("the body needs a query")
     metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise CompileError("metadata must be an object")
     try:
         start = parse_time(metadata.get("startDate"))
         end = parse_time(metadata.get("endDate"))
     except BadTime as exc:
         raise CompileError(f"startDate and endDate are required: {exc}") from None
-    limit: int = metadata["limit"] if isinstance(metadata.get("limit"), int) else 2000
+    limit = metadata.get("limit", 2000)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_QUERY_LIMIT:
+        raise CompileError(f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}")
     lines: list[dict[str, Any]] = [{"queryId": {"queryId": uuid.uuid4().hex}}]
     if midstream_error:
         return [*lines, {"error": {"message": "injected engine failure", "code": {"rateLimitReached": {}}}}]

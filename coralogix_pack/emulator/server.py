@@ -139,9 +139,14 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 )
             if fault and fault.kind == "slow":
                 time.sleep(fault.delay)
-            if url.path == QUERY_PATH and method == "POST":
-                return self._query(record, midstream_error=bool(fault and fault.kind == "midstream"))
-            status, body = self._route(method, url.path, record)
+            try:
+                if url.path == QUERY_PATH and method == "POST":
+                    return self._query(record, midstream_error=bool(fault and fault.kind == "midstream"))
+                status, body = self._route(method, url.path, record)
+            except (BadRequest, CompileError) as exc:
+                status, body = 400, {"code": 400, "message": f"Bad Request: {exc}"}
+            except Exception as exc:  # a stand-in must answer, never drop a request with a trace
+                status, body = 500, {"code": 500, "message": f"emulator error: {type(exc).__name__}"}
             if fault and fault.kind == "lost":
                 return self._drop()  # the change happened; the answer never arrives
             self._reply(record, status, body)
@@ -151,8 +156,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 return self._reply(record, 401, {"code": 401, "message": "Unauthorized"})
             try:
                 lines = answer_query(emulator.logs, record.body, midstream_error)
-            except (CompileError, BadRequest) as exc:
-                return self._reply(record, 400, {"code": 400, "message": f"Compilation errors: {exc}"})
+            except (CompileError, BadRequest, ValueError, RecursionError) as exc:  # bad Lucene, odd text
+                reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                return self._reply(record, 400, {"code": 400, "message": f"Compilation errors: {reason}"})
             record.status = 200
             data = "".join(json.dumps(line) + "\n" for line in lines).encode()
             self.send_response(200)
@@ -188,8 +194,14 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             if method == "GET":
                 # the gateway matches proto and JSON field names and ignores other keys
                 token = _query(record, "pagination.pageToken", "pagination.page_token")
-                size = _query(record, "pagination.pageSize", "pagination.page_size") or ""
-                page = emulator.store.page(token, int(size) if size.isdigit() else None)
+                size = _query(record, "pagination.pageSize", "pagination.page_size")
+                if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 9):
+                    raise BadRequest("pagination.pageToken: not a token this server issued")
+                if size is not None and not (
+                    size.isascii() and size.isdigit() and len(size) <= 4 and int(size) <= 1000
+                ):
+                    raise BadRequest("pagination.pageSize: a whole number from 0 to 1000")
+                page = emulator.store.page(token, int(size) if size else None)
                 return (302 if emulator.behaviour.redirect else 200), page
             if method not in ("POST", "PUT"):
                 return 405, {"code": 405, "message": "Method Not Allowed"}

@@ -134,6 +134,8 @@ def lint(query: str) -> list[LintProblem]:
 
 @lru_cache(maxsize=8192)
 def _lint(query: str) -> tuple[LintProblem, ...]:
+    if not query.strip():
+        return (LintProblem(1, "the query is blank", "write the Lucene query the detection matches"),)
     try:
         tree = parse(query)
     except QuerySyntaxError as exc:

@@ -74,6 +74,12 @@ def _template_problem(exc: Exception, file: str, name: str) -> Diagnostic:
     """What went wrong in a template, located; checked most specific first (TemplateNotFound is an
     OSError, TemplateSyntaxError a TemplateError)."""
     if isinstance(exc, jinja2.TemplateNotFound):
+        missing = exc.name if isinstance(exc.name, str) and exc.name != name else None
+        if missing is not None:  # an include or import inside ``name`` names it: blame that line
+            where, message = str(Path(file).parent / missing), f"template not found (included by {name})"
+            return Diagnostic(
+                where, 0, "", message, "copy it from the bundled templates folder", code="CXP601"
+            )
         return Diagnostic(
             file, 0, "", "template not found", "copy it from the bundled templates folder", code="CXP601"
         )

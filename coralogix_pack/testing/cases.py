@@ -10,7 +10,7 @@ from typing import Any
 from coralogix_pack.catalog.model import Catalog, Detection, Scenario
 from coralogix_pack.lucene.evaluator import CompiledQuery, UnsupportedQuery, compile_query
 from coralogix_pack.lucene.syntax import QuerySyntaxError, without_field_prefix
-from coralogix_pack.testing.timeutil import format_time, parse_time
+from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.testing.windows import firing_for
 from coralogix_pack.tuning import with_exceptions
 from coralogix_pack.values import Exception_, Values
@@ -112,7 +112,14 @@ def _run_scenarios(detection: Detection, query: CompiledQuery, mode: str, report
     for scenario in detection.scenarios:
         firing = firing_for(detection.id, threshold)
         alerts = 0
-        for moment, record in scenario_records(scenario):
+        try:
+            records = scenario_records(scenario)
+        except BadTime as exc:
+            problem = f"scenario {scenario.name!r}: {exc} (its records' times must stay within that range)"
+            if problem not in report.problems:
+                report.problems.append(problem)
+            continue
+        for moment, record in records:
             if query.matches(record) and firing.feed(moment, None):
                 alerts += 1
         report.checks += 1

@@ -8,17 +8,26 @@ printed) is the one form that is read at once.
 
 from __future__ import annotations
 
-import gzip
 import heapq
 import io
 import json
-import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from coralogix_pack.testing.bytestreams import (
+    MAX_LINE_BYTES,
+    OVERLONG,
+    READ_ERRORS,
+    STDIN,
+    Window,
+    blocks,
+    bounded_line,
+    every_line,
+    open_input,
+    why,
+)
 from coralogix_pack.testing.formats import FORMATS, describe_shape, to_eventhub
 from coralogix_pack.testing.rawscan import RawScan
 
@@ -47,63 +56,8 @@ class Skipped:
     reason: str
 
 
-STDIN = Path("-")
-MAX_LINE_BYTES = 16 * 2**20  # an Event Hub message of many records fits; beyond it, skip the line
-OVERLONG = b"\x00overlong\n"  # stands for a line over MAX_LINE_BYTES: never valid JSON
+MAX_CSV_COLUMNS = 10_000  # an AzureActivity export has about 50
 MAX_DOCUMENT_BYTES = 256 * 2**20  # a pretty-printed JSON document is read whole; NDJSON streams
-# What a damaged gzip or a failing disk raises while reading (EOFError: a truncated gzip).
-READ_ERRORS = (OSError, EOFError, zlib.error)
-
-
-class _Window(io.RawIOBase):
-    """The next ``size`` bytes of a raw file: a segment for a worker of ``--jobs``."""
-
-    def __init__(self, inner: Any, size: int):
-        super().__init__()
-        self.inner, self.remaining = inner, size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self.remaining <= 0:
-            return 0
-        view = memoryview(buffer)[: self.remaining]
-        count = int(self.inner.readinto(view) or 0)
-        self.remaining -= count
-        return count
-
-
-class _Counting(io.RawIOBase):
-    """Reports the bytes read from the file itself: for gzip input that is the compressed size,
-    the same unit as the file sizes a progress bar totals."""
-
-    def __init__(self, inner: Any, on_bytes: Callable[[int], None]):
-        super().__init__()
-        self.inner, self.on_bytes = inner, on_bytes
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = int(self.inner.readinto(buffer) or 0)
-        self.on_bytes(count)
-        return count
-
-    def close(self) -> None:
-        self.inner.close()
-        super().close()
-
-
-def _open(path: Path, on_bytes: Callable[[int], None] | None = None) -> IO[bytes]:
-    """Open once (a pipe cannot be reopened), sniff gzip from the first bytes."""
-    raw: Any = sys.stdin.buffer if path == STDIN else path.open("rb", buffering=0)
-    if on_bytes is not None and path != STDIN:
-        raw = _Counting(raw, on_bytes)
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, 1 << 20)
-    if buffered.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
-    return buffered
 
 
 def _records_of(value: Any) -> list[Any] | None:
@@ -159,9 +113,9 @@ class Reader:
 
     def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
         try:
-            handle = _open(path, self.on_bytes)
+            handle = open_input(path, self.on_bytes)
         except READ_ERRORS as exc:
-            self.on_skip(Skipped(str(path), f"cannot read: {_why(exc)}"))
+            self.on_skip(Skipped(str(path), f"cannot read: {why(exc)}"))
             return
         self._at = 0
         try:
@@ -169,13 +123,13 @@ class Reader:
                 csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
                 yield from self._csv(path, handle) if csv_file else self._lines(path, handle)
         except READ_ERRORS as exc:
-            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {_why(exc)}"))
+            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {why(exc)}"))
 
     def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
-        first = handle.readline()
+        first = bounded_line(handle)
         start = 2
         if first.lstrip().startswith((b"{", b"[")) and not parses(first):
-            second = handle.readline()
+            second = bounded_line(handle)
             if not (second.strip() and parses(second)):  # one pretty-printed JSON document, read whole
                 text = first + second + handle.read(MAX_DOCUMENT_BYTES)
                 if len(text) > MAX_DOCUMENT_BYTES:
@@ -199,10 +153,10 @@ class Reader:
         try:
             with path.open("rb", buffering=0) as raw:
                 raw.seek(start)
-                handle = io.BufferedReader(_Window(raw, end - start), 1 << 20)
+                handle = io.BufferedReader(Window(raw, end - start), 1 << 20)
                 yield from self._lines(path, handle) if start == 0 else self._ndjson(path, handle, 1)
         except READ_ERRORS as exc:
-            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {_why(exc)}"))
+            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {why(exc)}"))
 
     @property
     def lines_read(self) -> int:
@@ -212,7 +166,7 @@ class Reader:
         """Lines from ``handle`` numbered from ``start``, through the raw scan when there is one."""
         scan = self.raw_scan.lines_to_parse if self.raw_scan is not None else every_line
         read = 0  # lines read so far
-        for block, pos, stop in _blocks(getattr(handle, "read1", handle.read)):
+        for block, pos, stop in blocks(getattr(handle, "read1", handle.read)):
             count, to_parse = scan(block, pos, stop)
             self.unparsed += count - len(to_parse)  # records no query can match: counted, never parsed
             for index, begin, end in to_parse:  # the hot loop: no generator between block and parse
@@ -243,7 +197,7 @@ class Reader:
         if records is None:
             self.on_skip(Skipped(f"{path}:{line_number}", "not a JSON object"))
             return
-        batch = len(records) > 1 or records[:1] != [value]
+        batch = len(records) > 1 or not records or records[0] is not value  # identity: no deep compare
         for index, record in enumerate(records, 1):
             where = (path, line_number, index if batch else 0)
             if not isinstance(record, dict):
@@ -257,14 +211,24 @@ class Reader:
         """A Log Analytics (AzureActivity) CSV export: a header row, then one record per row."""
         import csv
 
+        csv.field_size_limit(MAX_LINE_BYTES)  # the default (128 KiB) raised on long fields
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         rows = csv.DictReader(text)
-        for row in rows:
-            self._at = rows.line_num - 1
-            where = (path, rows.line_num, 0)
-            mapped = self._mapped({k: v for k, v in row.items() if k is not None}, where)
-            if mapped is not None:
-                yield mapped, where
+        try:
+            for row in rows:
+                self._at = rows.line_num - 1
+                where = (path, rows.line_num, 0)
+                if len(row) > MAX_CSV_COLUMNS:
+                    self.on_skip(Skipped(describe(where), f"a row of over {MAX_CSV_COLUMNS} columns"))
+                    continue
+                mapped = self._mapped({k: v for k, v in row.items() if k is not None}, where)
+                if mapped is not None:
+                    yield mapped, where
+        except csv.Error as exc:
+            reason = (
+                f"stopped reading this CSV file: {str(exc)[:120]} (a field over 16 MiB or a broken quote)"
+            )
+            self.on_skip(Skipped(f"{path}:{rows.line_num}", reason))
 
     def _mapped(self, record: dict[str, Any], where: Where) -> dict[str, Any] | None:
         """The record in Event Hub form; an unknown shape is reported (its keys once per file)."""
@@ -305,65 +269,6 @@ def input_problem(path: Path) -> str:
     except OSError as exc:
         return f"cannot read: {exc.strerror}"
     return ""
-
-
-BLOCK_BYTES = 1 << 20
-
-
-def _blocks(read: Callable[[int], bytes]) -> Iterator[tuple[bytes, int, int]]:
-    """The input as blocks of whole lines, ``(block, start, stop)`` with ``block[start:stop]`` ending
-    in a newline. A line longer than MAX_LINE_BYTES is consumed and comes as OVERLONG, so memory
-    stays flat whatever the input; the last line gets the newline it may lack."""
-    carry: list[bytes] = []  # the start of a line that continues in the next block
-    carried = 0
-    dropping = False  # inside an overlong line: discard up to its newline
-    while data := read(BLOCK_BYTES):
-        first = data.find(b"\n")
-        if first < 0:
-            if not dropping:
-                carry.append(data)
-                carried += len(data)
-                if carried >= MAX_LINE_BYTES:
-                    yield OVERLONG, 0, len(OVERLONG)
-                    carry, carried, dropping = [], 0, True
-            continue
-        start = 0
-        if dropping or carry:
-            if not dropping:
-                head = b"".join([*carry, data[: first + 1]])
-                yield (head, 0, len(head)) if len(head) <= MAX_LINE_BYTES else (OVERLONG, 0, len(OVERLONG))
-            carry, carried, dropping, start = [], 0, False, first + 1
-        last = data.rfind(b"\n") + 1
-        if last > start:
-            yield data, start, last
-        if last < len(data):
-            carry, carried = [data[last:]], len(data) - last
-    if carry and not dropping:
-        tail = b"".join([*carry, b"\n"])
-        yield tail, 0, len(tail)
-
-
-def every_line(block: bytes, pos: int, stop: int) -> tuple[int, list[tuple[int, int, int]]]:
-    """All lines of ``block[pos:stop]`` as (index, start, end): the scan when nothing may be skipped."""
-    lines = []
-    index = 0
-    find = block.find
-    while pos < stop:
-        end = find(b"\n", pos, stop) + 1
-        lines.append((index, pos, end))
-        pos = end
-        index += 1
-    return index, lines
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, EOFError):
-        return "the gzip stream is truncated"
-    if isinstance(exc, gzip.BadGzipFile | zlib.error):
-        return f"not a valid gzip file ({exc})"
-    if isinstance(exc, IsADirectoryError):
-        return "is a folder"
-    return str(getattr(exc, "strerror", None) or exc)
 
 
 def parses(line: bytes) -> bool:

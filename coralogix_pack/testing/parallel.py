@@ -30,7 +30,8 @@ from coralogix_pack.testing.backtest import (
     prepare,
     reader_for,
 )
-from coralogix_pack.testing.inputs import STDIN, Match, Skipped, parses
+from coralogix_pack.testing.bytestreams import STDIN
+from coralogix_pack.testing.inputs import Match, Skipped, parses
 from coralogix_pack.values import Values
 
 MIN_PART_BYTES = 8 * 2**20  # below this a part costs more to start than it saves
