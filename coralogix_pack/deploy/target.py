@@ -136,7 +136,8 @@ def _read_key_file(key_file: Path) -> str:
     if key_file.exists() and not key_file.is_file():
         raise TargetError(f"the API key file {key_file} is not a regular file", "pass the path of a file")
     try:
-        data = key_file.read_bytes()[:65536]
+        with key_file.open("rb") as handle:
+            data = handle.read(65537)  # never more: a key is a few dozen bytes
     except OSError as exc:
         raise TargetError(
             f"cannot read the API key file {key_file}: {exc.strerror}", "check the path"
@@ -149,6 +150,8 @@ def _read_key_file(key_file: Path) -> str:
         ) from None
     if not text.strip():
         raise TargetError(f"the API key file {key_file} is empty", "put the key on the first line")
+    if len(data) > 65536:
+        raise TargetError(f"the API key file {key_file} is over 64 KiB", "keep only the key in it")
     return text
 
 
