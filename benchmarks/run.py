@@ -77,7 +77,8 @@ def generate_logs(records: int) -> Path:
         DATA.mkdir(exist_ok=True)
         code = (
             "import sys, orjson\n"
-            "from coralogix_pack.testing.synthetic import day_of_traffic\n"
+            f"sys.path.insert(0, {str(REPO / 'tests')!r})  # the synthetic traffic lives with the tests\n"
+            "from synthetic import day_of_traffic\n"
             "out = sys.stdout.buffer\n"
             f"for r in day_of_traffic({records}, seed=5): out.write(orjson.dumps(r) + b'\\n')\n"
         )

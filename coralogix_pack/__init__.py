@@ -29,10 +29,10 @@ _EXPORTS = {
     "doctor": "coralogix_pack.library",
     "preview": "coralogix_pack.library",
     "Rendered": "coralogix_pack.rendering.pipeline",
-    "Diagnostic": "coralogix_pack.diagnostics",
-    "PackError": "coralogix_pack.diagnostics",
-    "CoralogixPackError": "coralogix_pack.errors",
-    "ApiError": "coralogix_pack.deploy.client",
+    "Diagnostic": "coralogix_pack.core.diagnostics",
+    "PackError": "coralogix_pack.core.diagnostics",
+    "CoralogixPackError": "coralogix_pack.core.errors",
+    "ApiError": "coralogix_pack.deploy.answers",
     "TargetError": "coralogix_pack.deploy.target",
     "TooManyDeletes": "coralogix_pack.deploy.apply",
 }
@@ -65,11 +65,11 @@ __all__ = [  # noqa: RUF022 - grouped as in _EXPORTS
 ]
 
 if TYPE_CHECKING:
+    from coralogix_pack.core.diagnostics import Diagnostic, PackError
+    from coralogix_pack.core.errors import CoralogixPackError
     from coralogix_pack.deploy.answers import ApiError
     from coralogix_pack.deploy.apply import TooManyDeletes
     from coralogix_pack.deploy.target import TargetError
-    from coralogix_pack.diagnostics import Diagnostic, PackError
-    from coralogix_pack.errors import CoralogixPackError
     from coralogix_pack.library import (
         LoadedPack,
         Validation,

@@ -21,22 +21,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
-from coralogix_pack.resources import default_catalog_dir, default_templates_dir
-from coralogix_pack.values import Values
+from coralogix_pack.core.diagnostics import Diagnostic, PackError, cannot_write
+from coralogix_pack.core.resources import default_catalog_dir, default_templates_dir
+from coralogix_pack.values.model import Values
 
 if TYPE_CHECKING:
     from coralogix_pack.deploy.apply import ApplyResult, Outcome
     from coralogix_pack.deploy.client import CoralogixClient
     from coralogix_pack.deploy.plan import Plan
     from coralogix_pack.deploy.saved import SavedPlan
+    from coralogix_pack.offline.backtest import BacktestResult
+    from coralogix_pack.offline.cases import DetectionReport
     from coralogix_pack.query.client import QueryClient
     from coralogix_pack.query.doctor import DoctorReport
     from coralogix_pack.query.preview import PreviewReport
     from coralogix_pack.rendering.engine import Templates
     from coralogix_pack.rendering.pipeline import Rendered
-    from coralogix_pack.testing.backtest import BacktestResult
-    from coralogix_pack.testing.cases import DetectionReport
 
 PathLike = str | Path
 
@@ -87,7 +87,7 @@ def validate(
     """Every problem of the catalog and values files at once (warnings included); raises nothing.
 
     An exception past its ``expires`` date is an error unless ``allow_expired``."""
-    from coralogix_pack.validation import validate as run
+    from coralogix_pack.rendering.validation import validate as run
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
     loaded, merged, diagnostics = run(
@@ -112,7 +112,7 @@ def load_pack(
     Raises PackError with every error found; an exception past its ``expires`` date is one unless
     ``allow_expired``.
     """
-    from coralogix_pack.validation import load_inputs
+    from coralogix_pack.rendering.validation import load_inputs
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
     paths = [Path(v) for v in values]
@@ -141,8 +141,8 @@ def write(
 
     ``out`` must be new, empty or a folder pack rendered (``force`` lifts that), and never the
     root, the home folder or one of ``protected`` (the catalog and templates); one writer at a
-    time (see ``coralogix_pack.outputs``)."""
-    from coralogix_pack import outputs
+    time (see ``coralogix_pack.core.outputs``)."""
+    from coralogix_pack.core import outputs
     from coralogix_pack.rendering.outdir import write_rendered, written_by_pack
 
     folder = Path(out)
@@ -178,7 +178,7 @@ def select(catalog: Catalog, ids: Iterable[str], source: str) -> list[str]:
 def run_tests(pack: LoadedPack | Catalog, ids: Iterable[str] = ()) -> list[DetectionReport]:
     """Each detection's test records through the evaluator, in both case modes (with the values'
     exceptions applied when ``pack`` carries values)."""
-    from coralogix_pack.testing.cases import run_tests as run
+    from coralogix_pack.offline.cases import run_tests as run
 
     catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
     values = pack.values if isinstance(pack, LoadedPack) else None
@@ -191,8 +191,8 @@ def backtest(
     values: Values | None = None,
     **options: object,
 ) -> BacktestResult:
-    """Replay exported Activity Logs; see ``coralogix_pack.testing.backtest.backtest`` for options."""
-    from coralogix_pack.testing.backtest import backtest as replay
+    """Replay exported Activity Logs; see ``coralogix_pack.offline.backtest.backtest`` for options."""
+    from coralogix_pack.offline.backtest import backtest as replay
 
     catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
     settings = values if values is not None else pack.values if isinstance(pack, LoadedPack) else Values()
@@ -264,7 +264,7 @@ def export(
 ) -> list[Path]:
     """The managed alerts as the account holds them, one redacted JSON file each, into a folder
     that is new, empty or an earlier export (``force`` lifts that; never ``protected`` ones)."""
-    from coralogix_pack import outputs
+    from coralogix_pack.core import outputs
     from coralogix_pack.deploy.export import export_managed, written_by_pack
 
     catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
@@ -288,7 +288,7 @@ def connect_queries(
 ) -> QueryClient:
     """A DataPrime query client on the same account (host from the alerts client unless
     ``query_url``), paced to Coralogix's 30 queries a minute unless ``interval`` says otherwise."""
-    from coralogix_pack.coralogix_api import QUERIES_PER_MINUTE
+    from coralogix_pack.coralogix.api import QUERIES_PER_MINUTE
     from coralogix_pack.query.client import QueryClient
 
     pace = 60.0 / QUERIES_PER_MINUTE if interval is None else interval
@@ -345,8 +345,8 @@ def save_plan(
 
     ``out`` may replace only an earlier saved plan: never an input (a values file, anything in the
     catalog or templates folder, a file in ``protected``) nor any other existing file."""
+    from coralogix_pack.core.files import write_atomic
     from coralogix_pack.deploy.saved import SavedInputs, save
-    from coralogix_pack.fsutil import write_atomic
 
     destination = Path(out)
     _check_plan_destination(destination, pack, [*values, *protected])

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from conftest import CATALOG, DETECTION_IDS
+from synthetic import EXPECTED, Operation, day_of_traffic, lifecycle
 
 from coralogix_pack.catalog.loader import load_catalog
-from coralogix_pack.testing.backtest import backtest
-from coralogix_pack.testing.synthetic import EXPECTED, Operation, day_of_traffic, lifecycle
-from coralogix_pack.testing.windows import ThresholdFiring
-from coralogix_pack.values import Values
+from coralogix_pack.offline.backtest import backtest
+from coralogix_pack.offline.windows import ThresholdFiring
+from coralogix_pack.values.model import Values
 
 START = 1_800_000_000.0
 

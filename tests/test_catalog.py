@@ -6,7 +6,7 @@ from conftest import CATALOG, DETECTION_IDS
 
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.loader import load_catalog, load_catalog_with_diagnostics
-from coralogix_pack.diagnostics import Severity
+from coralogix_pack.core.diagnostics import Severity
 from coralogix_pack.lucene.syntax import parse
 
 
@@ -65,7 +65,7 @@ def test_bundled_schemas_are_valid_draft_2020_12():
 
     from jsonschema import Draft202012Validator
 
-    from coralogix_pack.resources import SCHEMA_DIR
+    from coralogix_pack.core.resources import SCHEMA_DIR
 
     for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
         Draft202012Validator.check_schema(json.loads(path.read_text()))

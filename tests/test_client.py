@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from coralogix_pack.coralogix_api import ALERTS
+from coralogix_pack.coralogix.api import ALERTS
 from coralogix_pack.deploy.answers import ApiError, NotFound, Transient
 from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
 from coralogix_pack.deploy.target import Target, TargetError, base_url_for, read_api_key

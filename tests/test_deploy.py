@@ -11,8 +11,8 @@ import pytest
 from conftest import CATALOG, DETECTION_IDS
 from jsonschema import Draft202012Validator
 
+from coralogix_pack.core.resources import SCHEMA_DIR
 from coralogix_pack.emulator import Emulator, Fault, FaultPlan
-from coralogix_pack.resources import SCHEMA_DIR
 
 KEY = "cxtp_e2e_Secret_Key_9f8e7d"
 OUTPUTS: list[str] = []  # everything the CLI printed in this module, checked for the key at the end

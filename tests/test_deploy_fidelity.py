@@ -14,8 +14,8 @@ import respx
 from conftest import CONTRACT, REPO, TEMPLATES
 from contract import contract_errors
 
-from coralogix_pack.api_schema import body_problems
-from coralogix_pack.coralogix_api import ALERTS
+from coralogix_pack.coralogix.api import ALERTS
+from coralogix_pack.coralogix.body_schema import body_problems
 from coralogix_pack.emulator import Behaviour, Emulator
 
 KEY = "cxtp_Fidelity_Key_77aa88bb"

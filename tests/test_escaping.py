@@ -118,7 +118,7 @@ def test_rendered_files_round_trip_tricky_text(tmp_path_factory, title, descript
     from coralogix_pack.catalog.loader import load_catalog
     from coralogix_pack.rendering.engine import Templates
     from coralogix_pack.rendering.pipeline import render_pack
-    from coralogix_pack.values import Values
+    from coralogix_pack.values.model import Values
 
     catalog_dir = tmp_path_factory.mktemp("c") / "catalog"
     shutil.copytree(CATALOG, catalog_dir)

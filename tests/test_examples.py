@@ -11,7 +11,7 @@ from hcl2.api import SerializationOptions
 
 from coralogix_pack.catalog.loader import load_catalog
 from coralogix_pack.rendering.terraform import tfvars
-from coralogix_pack.values import load_values
+from coralogix_pack.values.model import load_values
 
 
 def _module_inputs(path: Path) -> dict:

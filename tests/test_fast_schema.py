@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coralogix_pack.api_schema import body_validator, fast_body_check
+from coralogix_pack.coralogix.body_schema import body_validator, fast_body_check
 from coralogix_pack.documents.fast_schema import FastSchema, surely_valid
 from coralogix_pack.documents.schema_check import fast_check, validator
 

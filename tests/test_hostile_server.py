@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from coralogix_pack.coralogix_api import ALERTS
+from coralogix_pack.coralogix.api import ALERTS
 from coralogix_pack.deploy.answers import ApiError
 from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
 from coralogix_pack.deploy.target import Target

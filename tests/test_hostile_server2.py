@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from coralogix_pack.coralogix_api import ALERTS
+from coralogix_pack.coralogix.api import ALERTS
 
 KEY = "cxtp_Hostile2_Key_9f8e7d6c"
 BASE = "https://api.hostile2.test/mgmt/openapi/5"

@@ -204,7 +204,7 @@ def test_sigterm_during_a_first_render_leaves_nothing(cli, tmp_path, monkeypatch
     """A first render fills a hidden folder renamed into place at the end: killed, nothing remains."""
     import signal
 
-    from coralogix_pack import fsutil
+    from coralogix_pack.core import files as fsutil
 
     out = tmp_path / "o"
     real_write = fsutil.write_new

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coralogix_pack import outputs
+from coralogix_pack.core import outputs
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -106,7 +106,7 @@ def _lock_and_note(out: Path, order: list[str]) -> None:
 
 
 def test_a_lock_held_too_long_is_refused(tmp_path):
-    from coralogix_pack.diagnostics import PackError
+    from coralogix_pack.core.diagnostics import PackError
 
     out = tmp_path / "o"
     errors: list[str] = []

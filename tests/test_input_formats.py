@@ -10,7 +10,7 @@ import json
 import pytest
 from conftest import SHARED
 
-from coralogix_pack.testing.formats import detect, to_eventhub
+from coralogix_pack.logs.formats import detect, to_eventhub
 
 APPID = "0f1e2d3c-4b5a-4697-8877-665544332211"
 RESOURCE = "/subscriptions/s1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-7"
@@ -162,8 +162,8 @@ def test_published_records_give_the_same_report_without_the_raw_scan():
     from conftest import CATALOG
 
     from coralogix_pack.catalog.loader import load_catalog
-    from coralogix_pack.testing.backtest import backtest
-    from coralogix_pack.values import Values
+    from coralogix_pack.offline.backtest import backtest
+    from coralogix_pack.values.model import Values
 
     paths = sorted(p for p in REALDATA.iterdir() if p.suffix in (".json", ".jsonl", ".ndjson"))
     catalog = load_catalog(CATALOG)

@@ -16,7 +16,7 @@ from conftest import CATALOG
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from coralogix_pack import redaction
+from coralogix_pack.core import redaction
 from coralogix_pack.emulator import Emulator
 
 EXAMPLES = int(os.environ.get("PACK_FUZZ_EXAMPLES", "0")) or 3

@@ -8,12 +8,12 @@ from itertools import pairwise
 from unittest import mock
 
 from conftest import CATALOG
+from synthetic import day_of_traffic
 
 from coralogix_pack.catalog.loader import load_catalog
-from coralogix_pack.testing import parallel
-from coralogix_pack.testing.backtest import backtest
-from coralogix_pack.testing.synthetic import day_of_traffic
-from coralogix_pack.values import Values
+from coralogix_pack.offline import parallel
+from coralogix_pack.offline.backtest import backtest
+from coralogix_pack.values.model import Values
 
 
 def _inputs(tmp_path):

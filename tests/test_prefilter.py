@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import CATALOG
+from synthetic import day_of_traffic
 
 from coralogix_pack.catalog.loader import load_catalog
+from coralogix_pack.logs import bytestreams
 from coralogix_pack.lucene.evaluator import compile_query
 from coralogix_pack.lucene.prefilter import Prefilter
-from coralogix_pack.testing import bytestreams
-from coralogix_pack.testing.cases import scenario_records
-from coralogix_pack.testing.synthetic import day_of_traffic
+from coralogix_pack.offline.cases import scenario_records
 
 
 def _records():
@@ -156,8 +156,8 @@ records = st.fixed_dictionaries(
 def test_the_raw_prefilter_never_drops_a_match(tmp_path_factory, lines, block_bytes):
     from unittest import mock
 
-    from coralogix_pack.testing.backtest import backtest
-    from coralogix_pack.values import Values
+    from coralogix_pack.offline.backtest import backtest
+    from coralogix_pack.values.model import Values
 
     path = tmp_path_factory.mktemp("raw") / "logs.ndjson"
     path.write_text("".join(_variant(record, style) + "\n" for record, style in lines), newline="")
@@ -180,7 +180,7 @@ def _line(op: str, result: str = "Success", extra: str = "", time: str = "2026-1
 
 
 def test_the_raw_scan_skips_only_lines_no_query_can_match():
-    from coralogix_pack.testing.rawscan import RawScan
+    from coralogix_pack.logs.rawscan import RawScan
 
     catalog = load_catalog(CATALOG)
     scan = RawScan.for_queries([compile_query(d.query, False) for d in catalog.detections])

@@ -11,14 +11,14 @@ import pytest
 from conftest import REPO
 from hypothesis import given
 from hypothesis import strategies as st
+from synthetic import DAY_START, day_of_traffic
 
 import coralogix_pack as cp
-from coralogix_pack.coralogix_api import QUERY_PATH
+from coralogix_pack.coralogix.api import QUERY_PATH
+from coralogix_pack.core.timeutil import format_time, parse_time
 from coralogix_pack.emulator import Emulator, Fault
 from coralogix_pack.emulator.logs import LogStore, split_stages, unquote
 from coralogix_pack.query.dataprime import string_literal
-from coralogix_pack.testing.synthetic import DAY_START, day_of_traffic
-from coralogix_pack.testing.timeutil import format_time, parse_time
 
 KEY = "cxtp_Preview_Key_55aa66bb"
 UNTIL = format_time(DAY_START + 2 * 86400)
@@ -177,7 +177,7 @@ def test_doctor_reports_an_empty_account_and_a_wrong_key(cli, monkeypatch):
 def test_json_outputs_follow_their_shipped_schemas(cli, account):
     from jsonschema import Draft202012Validator
 
-    from coralogix_pack.resources import SCHEMA_DIR
+    from coralogix_pack.core.resources import SCHEMA_DIR
 
     for command, schema in (("preview", "preview.schema.json"), ("doctor", "doctor.schema.json")):
         result = _cli(cli, account, command, *WINDOW, "--format", "json")

@@ -8,7 +8,7 @@ import pytest
 from conftest import CONTRACT, DETECTION_IDS
 from contract import contract_errors
 
-from coralogix_pack.alertdef import content_hash
+from coralogix_pack.coralogix.alertdef import content_hash
 from coralogix_pack.lucene.syntax import parse
 
 

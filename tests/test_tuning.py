@@ -7,9 +7,9 @@ import json
 import pytest
 
 from coralogix_pack.catalog.attack import attack_table
-from coralogix_pack.coverage import shortname
 from coralogix_pack.emulator import Emulator
 from coralogix_pack.emulator.logs import LogStore
+from coralogix_pack.offline.coverage import shortname
 
 KEY = "cxtp_Tuning_Key_33cc44dd"
 AUTOMATION = "1b2c3d4e-0000-4000-8000-00000000abcd"

@@ -220,7 +220,7 @@ def test_over_long_title(cli, inline_catalog):
 def test_api_name_limit_counts_the_prefix(tmp_path):
     from conftest import CATALOG, TEMPLATES
 
-    from coralogix_pack.validation import validate
+    from coralogix_pack.rendering.validation import validate
 
     values = tmp_path / "values.yaml"
     values.write_text("name_prefix: '" + "p" * 100 + "'\n")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from coralogix_pack.catalog.attack import AttackTable
 from coralogix_pack.catalog.model import Detection
-from coralogix_pack.diagnostics import Diagnostic, Severity
+from coralogix_pack.core.diagnostics import Diagnostic, Severity
 from coralogix_pack.lucene.syntax import lint
 
 # Limits of the alert-definitions API (AlertDefProperties).

@@ -10,7 +10,7 @@ from pathlib import Path
 from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
-from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
+from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import parse_yaml_bytes, read_capped
 from coralogix_pack.documents.schema_check import schema_diagnostics
 from coralogix_pack.documents.yaml_source import YamlDocument

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from coralogix_pack.diagnostics import Diagnostic, PackError
-from coralogix_pack.fsutil import write_atomic
-from coralogix_pack.resources import is_bundled
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
+from coralogix_pack.core.files import write_atomic
+from coralogix_pack.core.resources import is_bundled
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 

@@ -45,8 +45,8 @@ IntervalOpt = Annotated[
 
 
 def _window(since: str, until: str | None) -> tuple[float, float]:
+    from coralogix_pack.core.timeutil import time_bounds
     from coralogix_pack.query.windows import parse_since
-    from coralogix_pack.testing.timeutil import time_bounds
 
     try:
         seconds = parse_since(since)
@@ -129,7 +129,7 @@ def preview(
 ) -> None:
     """Estimate how many alerts each enabled detection would have raised, from the account's logs."""
     from coralogix_pack import library
-    from coralogix_pack.reports import print_preview
+    from coralogix_pack.cli.reports import print_preview
 
     fmt, tier_name = check_format(output), _tier(tier)
     start, end = _window(since, until)
@@ -143,7 +143,7 @@ def preview(
     if fmt == "json":
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        from coralogix_pack.reports import console
+        from coralogix_pack.cli.reports import console
 
         print_preview(report, console())
     for detection in report.detections:

@@ -23,7 +23,7 @@ from coralogix_pack.cli.options import (
 from coralogix_pack.cli.runner import app, err, note, say
 
 if TYPE_CHECKING:
-    from coralogix_pack.diagnostics import Diagnostic
+    from coralogix_pack.core.diagnostics import Diagnostic
     from coralogix_pack.library import Validation
 
 
@@ -57,7 +57,7 @@ def validate(
 ) -> None:
     """Check the catalog (schema, Lucene, ATT&CK, uniqueness, API limits) and values files."""
     from coralogix_pack import library
-    from coralogix_pack.diagnostics import PROVENANCE_CODE
+    from coralogix_pack.core.diagnostics import PROVENANCE_CODE
 
     fmt = check_format(output, ("text", "json", "github"))
     selection = select_environment(env, values)
@@ -81,7 +81,7 @@ def validate(
                 "(pack validate --provenance lists them)"
             )
         if show_values and result.values is not None:
-            from coralogix_pack.values_merge import show_values as merged_lines
+            from coralogix_pack.values.merge import show_values as merged_lines
 
             for line in merged_lines(result.values.raw, result.values.origins) or [
                 "(no values: the catalog's defaults apply)"
@@ -243,8 +243,8 @@ def coverage(
 ) -> None:
     """The enabled detections' ATT&CK coverage: a table, or a Navigator layer with --format json."""
     from coralogix_pack import library
-    from coralogix_pack.coverage import coverage as cells
-    from coralogix_pack.coverage import layer
+    from coralogix_pack.offline.coverage import coverage as cells
+    from coralogix_pack.offline.coverage import layer
 
     fmt = check_format(output)
     selection = select_environment(env, values)

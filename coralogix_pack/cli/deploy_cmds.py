@@ -74,7 +74,7 @@ def plan(
     Exit 0 success, 1 error; with --detailed-exitcode 0 no changes, 2 changes, 1 error.
     """
     from coralogix_pack import library
-    from coralogix_pack.reports import console, print_plan
+    from coralogix_pack.cli.reports import console, print_plan
 
     fmt = check_format(output, ("text", "json", "markdown"))
     selection = select_environment(env, values, region, domain, api_url)
@@ -135,8 +135,8 @@ def apply(
 ) -> None:
     """Show the plan, ask for confirmation, then create, update and delete alerts."""
     from coralogix_pack import library
+    from coralogix_pack.cli.reports import console, print_plan
     from coralogix_pack.deploy.apply import check_delete_budget
-    from coralogix_pack.reports import console, print_plan
 
     fmt = check_format(output)
     out = console(stderr=fmt == "json")  # with --format json, stdout holds only the JSON result
@@ -235,7 +235,7 @@ def export(
 ) -> None:
     """Write the managed alerts as the account holds them (for audits)."""
     from coralogix_pack import library
-    from coralogix_pack.resources import default_templates_dir
+    from coralogix_pack.core.resources import default_templates_dir
 
     loaded = library.load_catalog(catalog)
     account = select_environment(env, None, region, domain, api_url)

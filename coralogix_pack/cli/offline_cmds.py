@@ -23,7 +23,7 @@ def test_command(
 ) -> None:
     """Run each detection's test records through the evaluator in both case modes."""
     from coralogix_pack import library
-    from coralogix_pack.reports import console, print_test_reports
+    from coralogix_pack.cli.reports import console, print_test_reports
 
     fmt = check_format(output)
     source = (
@@ -99,13 +99,13 @@ def backtest(
 ) -> None:
     """Replay exported Activity Logs and report what each detection would have fired."""
     from coralogix_pack import library
-    from coralogix_pack.diagnostics import Diagnostic, PackError
-    from coralogix_pack.reports import console, print_backtest
-    from coralogix_pack.testing.formats import FORMATS
-    from coralogix_pack.testing.inputs import input_problem
-    from coralogix_pack.testing.progress import byte_progress
-    from coralogix_pack.testing.timeutil import time_bounds
-    from coralogix_pack.values import Values, load_values
+    from coralogix_pack.cli.reports import console, print_backtest
+    from coralogix_pack.core.diagnostics import Diagnostic, PackError
+    from coralogix_pack.core.timeutil import time_bounds
+    from coralogix_pack.logs.formats import FORMATS
+    from coralogix_pack.logs.reader import input_problem
+    from coralogix_pack.offline.progress import byte_progress
+    from coralogix_pack.values.model import Values, load_values
 
     fmt = check_format(output)
     if input_format not in ("auto", *FORMATS):
@@ -134,8 +134,8 @@ def backtest(
             jobs=jobs,
         )
     if report is not None:
-        from coralogix_pack.fsutil import write_atomic
-        from coralogix_pack.testing.html_report import html_report
+        from coralogix_pack.core.files import write_atomic
+        from coralogix_pack.offline.html_report import html_report
 
         write_atomic(report, html_report(result))
     for skipped in result.skip_reasons:

@@ -114,7 +114,7 @@ def source_note(
     templates: Path | None = None,
 ) -> str:
     """Which environment, catalog and templates (a path, or "bundled ...") and values files were used."""
-    from coralogix_pack.resources import describe
+    from coralogix_pack.core.resources import describe
 
     label = describe(catalog.directory, f"{catalog.pack.name} {catalog.pack.version}")
     files = ", ".join(str(v) for v in values) if values else "none"
@@ -170,7 +170,7 @@ def select_environment(
     api_url: str | None = None,
 ) -> Selection:
     """--env NAME (or PACK_ENV): its values first, then --values; its account unless one is given."""
-    from coralogix_pack.environments import load_environment, selected
+    from coralogix_pack.values.environments import load_environment, selected
 
     name = selected(env)
     if name is None:

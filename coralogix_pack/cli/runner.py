@@ -88,7 +88,7 @@ def run(argv: list[str] | None = None) -> int:
     """
     import signal
 
-    from coralogix_pack import redaction
+    from coralogix_pack.core import redaction
     from coralogix_pack.deploy.target import KEY_ENV
 
     _register_commands()
@@ -142,7 +142,7 @@ def _main_thread() -> bool:
 
 
 def _run(argv: list[str] | None) -> int:
-    from coralogix_pack.errors import CoralogixPackError
+    from coralogix_pack.core.errors import CoralogixPackError
 
     usage_error, click_exception = _click_errors()
     try:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from coralogix_pack.coralogix_api import ALERTS
-from coralogix_pack.errors import CoralogixPackError
+from coralogix_pack.coralogix.api import ALERTS
+from coralogix_pack.core.errors import CoralogixPackError
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from coralogix_pack.alertdef import canonical_json, owned_view
+from coralogix_pack.coralogix.alertdef import canonical_json, owned_view
+from coralogix_pack.coralogix.ownership import DETECTION_LABEL, HASH_LABEL
+from coralogix_pack.core.errors import CoralogixPackError
 from coralogix_pack.deploy.answers import ApiError, NotFound
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.deploy.plan import Action, Plan
-from coralogix_pack.errors import CoralogixPackError
-from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
 
 
 @dataclass

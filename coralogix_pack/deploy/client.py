@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from coralogix_pack import __version__
-from coralogix_pack.coralogix_api import ALERTS, PAGE_TOKEN_PARAM
+from coralogix_pack.coralogix.api import ALERTS, PAGE_TOKEN_PARAM
 from coralogix_pack.deploy.answers import (
     ApiError,
     ListError,

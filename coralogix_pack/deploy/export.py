@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from coralogix_pack.coralogix.ownership import DETECTION_LABEL
+from coralogix_pack.core.diagnostics import Diagnostic, PackError, cannot_write
+from coralogix_pack.core.files import write_atomic
+from coralogix_pack.core.redaction import redact_json
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
-from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
-from coralogix_pack.fsutil import write_atomic
-from coralogix_pack.ownership import DETECTION_LABEL
-from coralogix_pack.redaction import redact_json
 
 INDEX = "index.json"
 GENERATOR = "coralogix-pack export"

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from coralogix_pack.alertdef import content_hash
-from coralogix_pack.ownership import (
+from coralogix_pack.coralogix.alertdef import content_hash
+from coralogix_pack.coralogix.ownership import (
     DETECTION_LABEL,
     HASH_LABEL,
     MANAGED_BY_LABEL,

@@ -18,17 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from coralogix_pack.alertdef import canonical_json, owned_view
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.deploy.diff import Change, field_changes
-from coralogix_pack.deploy.live import LiveAlert, managed_alerts
-from coralogix_pack.ownership import (
+from coralogix_pack.coralogix.alertdef import canonical_json, owned_view
+from coralogix_pack.coralogix.ownership import (
     HASH_LABEL,
 )
+from coralogix_pack.deploy.diff import Change, field_changes
+from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.rendering.alerts import render_alert
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.pipeline import views_for
-from coralogix_pack.values import Values
+from coralogix_pack.values.model import Values
 
 PLAN_FORMAT_VERSION = "1"
 

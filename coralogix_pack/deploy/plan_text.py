@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from coralogix_pack import vocabulary
+from coralogix_pack.coralogix import vocabulary
 from coralogix_pack.deploy.diff import ABSENT, Change
 from coralogix_pack.deploy.plan import Action, Plan
 

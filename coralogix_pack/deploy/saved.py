@@ -23,13 +23,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from coralogix_pack.alertdef import canonical_json
+from coralogix_pack.coralogix.alertdef import canonical_json
+from coralogix_pack.coralogix.ownership import DETECTION_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PACK_LABEL
+from coralogix_pack.core.errors import CoralogixPackError
+from coralogix_pack.core.redaction import redact_json
+from coralogix_pack.core.resources import SCHEMA_DIR
 from coralogix_pack.deploy.live import LiveAlert
 from coralogix_pack.deploy.plan import Action, Plan
-from coralogix_pack.errors import CoralogixPackError
-from coralogix_pack.ownership import DETECTION_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PACK_LABEL
-from coralogix_pack.redaction import redact_json
-from coralogix_pack.resources import SCHEMA_DIR
 
 KIND = "coralogix-pack saved plan"
 FORMAT_VERSION = "2"

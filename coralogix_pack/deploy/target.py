@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from coralogix_pack import redaction
-from coralogix_pack.coralogix_api import (
+from coralogix_pack.coralogix.api import (
     API_PATH,
     REGION_ALIASES,
     REGION_HOSTS,
@@ -16,8 +15,9 @@ from coralogix_pack.coralogix_api import (
     canonical_region,
     domain_host,
 )
-from coralogix_pack.errors import CoralogixPackError
-from coralogix_pack.loopback import is_loopback
+from coralogix_pack.core import redaction
+from coralogix_pack.core.errors import CoralogixPackError
+from coralogix_pack.core.network import is_loopback
 
 KEY_ENV = "CORALOGIX_API_KEY"
 REGION_ENV = "CORALOGIX_REGION"  # pack's own name, kept for existing set-ups

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.core.diagnostics import Diagnostic
 from coralogix_pack.documents.yaml_source import YamlDocument, YamlSyntaxError, load_yaml
 
 

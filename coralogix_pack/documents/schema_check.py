@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.core.diagnostics import Diagnostic
+from coralogix_pack.core.resources import SCHEMA_DIR
 from coralogix_pack.documents.fast_schema import FastSchema
 from coralogix_pack.documents.yaml_source import YamlDocument
-from coralogix_pack.resources import SCHEMA_DIR
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document needs its diagnostics
     from jsonschema import Draft202012Validator

@@ -5,9 +5,9 @@ Bearer key, validates bodies (unknown fields are a 400), and answers like the re
 backend behaviours are switchable; it only ever listens on loopback.
 """
 
+from coralogix_pack.core.network import is_loopback
 from coralogix_pack.emulator.behaviour import FAULT_KINDS, Behaviour, Fault, FaultPlan
 from coralogix_pack.emulator.server import Emulator, NotLoopback, Recorded
-from coralogix_pack.loopback import is_loopback
 
 __all__ = [
     "FAULT_KINDS",

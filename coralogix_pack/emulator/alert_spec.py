@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coralogix_pack.api_schema import properties_validator
+from coralogix_pack.coralogix.body_schema import properties_validator
 
 
 class BadRequest(Exception):

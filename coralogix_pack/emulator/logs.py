@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coralogix_pack.core.timeutil import BadTime, parse_time
+from coralogix_pack.logs.reader import Reader, Skipped
 from coralogix_pack.lucene.evaluator import compile_query
 from coralogix_pack.lucene.records import leaves
-from coralogix_pack.testing.inputs import Reader, Skipped
-from coralogix_pack.testing.timeutil import BadTime, parse_time
 
 BUCKET_LIMIT = 1000
 _UNIT = {"m": 60, "h": 3600, "d": 86400}

@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from coralogix_pack.coralogix_api import ALERTS, API_PATH, QUERY_PATH
+from coralogix_pack.coralogix.api import ALERTS, API_PATH, QUERY_PATH
+from coralogix_pack.core.network import is_loopback
 from coralogix_pack.emulator.alert_spec import BadRequest, validate_properties
 from coralogix_pack.emulator.behaviour import Behaviour, FaultPlan
 from coralogix_pack.emulator.logs import CompileError, LogStore, answer_query
 from coralogix_pack.emulator.store import AlertStore
-from coralogix_pack.loopback import is_loopback
 
 PREFIX = API_PATH
 COLLECTION = ALERTS

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from coralogix_pack import __version__
-from coralogix_pack.coralogix_api import API_PATH, QUERIES_PER_MINUTE, QUERY_PATH
+from coralogix_pack.coralogix.api import API_PATH, QUERIES_PER_MINUTE, QUERY_PATH
 from coralogix_pack.deploy.answers import ApiError, retry_after
 from coralogix_pack.deploy.client import MAX_ANSWER_BYTES, RetryPolicy
 from coralogix_pack.deploy.deadline import Deadline, DeadlineTransport

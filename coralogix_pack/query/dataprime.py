@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coralogix_pack.values import LabelFilter
+from coralogix_pack.values.model import LabelFilter
 
 SEVERITY_WORDS = {
     "Debug": "DEBUG",

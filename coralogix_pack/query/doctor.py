@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from coralogix_pack.core.timeutil import format_time
 from coralogix_pack.deploy.answers import ApiError
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.plan import Plan
 from coralogix_pack.query import dataprime
 from coralogix_pack.query.client import QUERY_PERMISSIONS_HINT, QueryClient, QueryFailed
-from coralogix_pack.testing.timeutil import format_time
-from coralogix_pack.values import Values
+from coralogix_pack.values.model import Values
 
 SAMPLE_ROWS = 50
 KEY_FIELD = "operationName"

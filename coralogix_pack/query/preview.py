@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from coralogix_pack.catalog.model import WINDOW_SECONDS
+from coralogix_pack.core.timeutil import format_time
 from coralogix_pack.query import dataprime
 from coralogix_pack.query.client import QueryClient, QueryFailed, QueryResult
 from coralogix_pack.query.windows import DAY, bucket_start, chunk_step, merged, tiles
 from coralogix_pack.rendering.view import AlertView
-from coralogix_pack.testing.timeutil import format_time
-from coralogix_pack.tuning import exception_clause
+from coralogix_pack.values.exceptions import exception_clause
 
 IDENTITY_FIELDS = ("identity.claims.name", "caller", "identity.claims.appid")
 RESOURCE_FIELDS = ("resourceId",)

@@ -6,7 +6,7 @@ import re
 from itertools import pairwise
 from typing import Any
 
-from coralogix_pack.testing.timeutil import BadTime, parse_time
+from coralogix_pack.core.timeutil import BadTime, parse_time
 
 DAY = 86_400.0
 MAX_BUCKETS = 900  # per query: under the documented 1,000 aggregation buckets, with room to spare

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from coralogix_pack.alertdef import content_hash
-from coralogix_pack.api_schema import body_problems
-from coralogix_pack.diagnostics import Diagnostic, PackError
-from coralogix_pack.ownership import DETECTION_LABEL, HASH_LABEL
+from coralogix_pack.coralogix.alertdef import content_hash
+from coralogix_pack.coralogix.body_schema import body_problems
+from coralogix_pack.coralogix.ownership import DETECTION_LABEL, HASH_LABEL
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.view import AlertView

@@ -10,8 +10,8 @@ from typing import Any
 
 import jinja2
 
-from coralogix_pack import vocabulary
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.coralogix import vocabulary
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
 from coralogix_pack.rendering import escaping
 
 

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from coralogix_pack.diagnostics import Diagnostic, PackError, cannot_write
-from coralogix_pack.fsutil import holds, is_inside, leftover_temporaries, write_atomic, write_folder
+from coralogix_pack.core.diagnostics import Diagnostic, PackError, cannot_write
+from coralogix_pack.core.files import holds, is_inside, leftover_temporaries, write_atomic, write_folder
 
 MANIFEST = "manifest.json"
 GENERATOR_PREFIX = "coralogix-pack "

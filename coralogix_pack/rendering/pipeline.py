@@ -14,7 +14,7 @@ from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.outdir import MANIFEST, sha256_text
 from coralogix_pack.rendering.terraform import TFVARS_FILE, render_module, tfvars
 from coralogix_pack.rendering.view import AlertView, alert_view
-from coralogix_pack.values import Values
+from coralogix_pack.values.model import Values
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from dataclasses import dataclass, replace
 
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
 from coralogix_pack.catalog.wording import restate
+from coralogix_pack.coralogix.ownership import MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL, prefixed
 from coralogix_pack.lucene.syntax import render_query
-from coralogix_pack.ownership import MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.tuning import with_exceptions
-from coralogix_pack.values import Cadence, Exception_, LabelFilter, Values, Webhook
+from coralogix_pack.values.exceptions import with_exceptions
+from coralogix_pack.values.model import Cadence, Exception_, LabelFilter, Values, Webhook
 
 
 @dataclass(frozen=True)

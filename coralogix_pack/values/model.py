@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from coralogix_pack.catalog.model import Catalog, Threshold
-from coralogix_pack.diagnostics import Diagnostic, PackError, errors_only
+from coralogix_pack.coralogix.ownership import RESERVED_LABELS
+from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import read_yaml_file
 from coralogix_pack.documents.schema_check import schema_diagnostics
-from coralogix_pack.ownership import RESERVED_LABELS
-from coralogix_pack.values_merge import Origins, merge_into
+from coralogix_pack.values.merge import Origins, merge_into
 
 
 @dataclass(frozen=True)

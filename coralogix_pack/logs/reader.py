@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from coralogix_pack.testing.bytestreams import (
+from coralogix_pack.logs.bytestreams import (
     MAX_LINE_BYTES,
     OVERLONG,
     READ_ERRORS,
@@ -28,8 +28,8 @@ from coralogix_pack.testing.bytestreams import (
     open_input,
     why,
 )
-from coralogix_pack.testing.formats import FORMATS, describe_shape, to_eventhub
-from coralogix_pack.testing.rawscan import RawScan
+from coralogix_pack.logs.formats import FORMATS, describe_shape, to_eventhub
+from coralogix_pack.logs.rawscan import RawScan
 
 try:  # orjson parses several times faster; the stdlib is the fallback
     import orjson

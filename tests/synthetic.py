@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from coralogix_pack.testing.timeutil import format_time
+from coralogix_pack.core.timeutil import format_time
 
 SUBSCRIPTION = "7c1e2f4a-9b3d-4e8f-a1c2-5d6e7f8a9b0c"
 TENANT = "3f9a8b7c-6d5e-4f3a-9b8c-7d6e5f4a3b2c"

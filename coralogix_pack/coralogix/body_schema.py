@@ -12,8 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from coralogix_pack import coralogix_api as api
-from coralogix_pack import vocabulary
+from coralogix_pack.coralogix import api, vocabulary
 from coralogix_pack.documents.fast_schema import FastSchema
 
 if TYPE_CHECKING:  # imported only when a body needs its diagnostics

@@ -17,7 +17,7 @@ import hashlib
 import json
 from typing import Any
 
-from coralogix_pack.ownership import HASH_LABEL
+from coralogix_pack.coralogix.ownership import HASH_LABEL
 
 SERVER_FIELDS = ("id", "alertVersionId", "createdTime", "updatedTime", "lastTriggeredTime", "status")
 # Lists whose order carries no meaning in the API (sets in the provider too).

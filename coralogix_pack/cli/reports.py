@@ -11,9 +11,9 @@ if TYPE_CHECKING:  # rich is imported only when something is printed as text
     from rich.table import Table
 
     from coralogix_pack.deploy.plan import Plan
+    from coralogix_pack.offline.backtest import BacktestResult
+    from coralogix_pack.offline.cases import DetectionReport
     from coralogix_pack.query.preview import PreviewReport
-    from coralogix_pack.testing.backtest import BacktestResult
-    from coralogix_pack.testing.cases import DetectionReport
 
 
 def console(stderr: bool = False) -> Console:
@@ -69,7 +69,7 @@ def _short_json(record: dict[str, Any], limit: int = 800) -> str:
 
 
 def alerts_per_day(result: BacktestResult) -> dict[str, Any]:
-    from coralogix_pack.testing.html_report import alerts_per_day as per_day
+    from coralogix_pack.offline.html_report import alerts_per_day as per_day
 
     return per_day(result)
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coralogix_pack.catalog.model import Catalog, Detection, Scenario
+from coralogix_pack.core.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.lucene.evaluator import CompiledQuery, UnsupportedQuery, compile_query
 from coralogix_pack.lucene.syntax import QuerySyntaxError, without_field_prefix
-from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
-from coralogix_pack.testing.windows import firing_for
-from coralogix_pack.tuning import with_exceptions
-from coralogix_pack.values import Exception_, Values
+from coralogix_pack.offline.windows import firing_for
+from coralogix_pack.values.exceptions import with_exceptions
+from coralogix_pack.values.model import Exception_, Values
 
 MODES = {"case-insensitive": False, "case-sensitive": True}
 

@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any
 
-from coralogix_pack.diagnostics import Diagnostic
+from coralogix_pack.core.diagnostics import Diagnostic
 
 Origins = dict[tuple[str | int, ...], tuple[str, int]]
 

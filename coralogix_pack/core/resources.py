@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # coralogix_pack/
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from coralogix_pack.testing.backtest import BacktestResult
+from coralogix_pack.offline.backtest import BacktestResult
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}h2{margin-top:2em}"

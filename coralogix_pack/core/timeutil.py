@@ -63,7 +63,7 @@ def format_time(epoch: float) -> str:
 
 def time_bounds(since: str | None, until: str | None) -> tuple[float | None, float | None]:
     """The --from / --to window as epoch seconds; PackError naming the option when invalid."""
-    from coralogix_pack.diagnostics import Diagnostic, PackError
+    from coralogix_pack.core.diagnostics import Diagnostic, PackError
 
     bounds: list[float | None] = []
     for option, text in (("--from", since), ("--to", until)):

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
+from coralogix_pack.core.resources import project_root
 from coralogix_pack.documents.files import read_yaml_file
 from coralogix_pack.documents.schema_check import schema_diagnostics
-from coralogix_pack.resources import project_root
 
 ENV_VARIABLE = "PACK_ENV"
 FOLDER = "environments"

@@ -10,18 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from coralogix_pack.catalog.model import Catalog
+from coralogix_pack.core.timeutil import BadTime, format_time, parse_time
+from coralogix_pack.logs.formats import describe_shape
+from coralogix_pack.logs.rawscan import RawScan
+from coralogix_pack.logs.reader import Match, Reader, Skipped, describe, in_time_order
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
 from coralogix_pack.lucene.fields import prefixed
 from coralogix_pack.lucene.prefilter import Prefilter
 from coralogix_pack.lucene.records import as_text, leaves
 from coralogix_pack.lucene.syntax import render_query
-from coralogix_pack.testing.formats import describe_shape
-from coralogix_pack.testing.inputs import Match, Reader, Skipped, describe, in_time_order
-from coralogix_pack.testing.rawscan import RawScan
-from coralogix_pack.testing.timeutil import BadTime, format_time, parse_time
-from coralogix_pack.testing.windows import Alert, Firing, GroupedFiring, firing_for
-from coralogix_pack.tuning import exception_clause
-from coralogix_pack.values import Values
+from coralogix_pack.offline.windows import Alert, Firing, GroupedFiring, firing_for
+from coralogix_pack.values.exceptions import exception_clause
+from coralogix_pack.values.model import Values
 
 DEFAULT_REORDER_SECONDS = 600.0
 
@@ -141,7 +141,7 @@ def backtest(
     options = Options(case_sensitive, start, end, max_skip_reasons, input_format, top, raw_prefilter)
     paths = list(paths)
     if jobs > 1:
-        from coralogix_pack.testing.parallel import replay_in_parallel
+        from coralogix_pack.offline.parallel import replay_in_parallel
 
         return replay_in_parallel(catalog, paths, values, options, reorder_seconds, jobs, on_bytes)
     result, rules = prepare(catalog, values, options)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from coralogix_pack.diagnostics import Diagnostic, PackError
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
 
 LOCK_WAIT = 30.0
 NAME_MAX = 255  # bytes in one path component on the usual file systems

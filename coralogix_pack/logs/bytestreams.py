@@ -115,7 +115,7 @@ def blocks(read: Callable[[int], bytes]) -> Iterator[tuple[bytes, int, int]]:
             carry, carried = [data[last:]], len(data) - last
     if carry and not dropping:
         tail = b"".join([*carry, b"\n"])
-        yield tail, 0, len(tail)
+        yield (tail, 0, len(tail)) if len(tail) <= MAX_LINE_BYTES else (OVERLONG, 0, len(OVERLONG))
 
 
 def every_line(block: bytes, pos: int, stop: int) -> tuple[int, list[tuple[int, int, int]]]:

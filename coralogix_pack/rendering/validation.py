@@ -7,11 +7,11 @@ from pathlib import Path
 from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.loader import load_catalog_with_diagnostics
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.diagnostics import PROVENANCE_CODE, Diagnostic, PackError, errors_only
+from coralogix_pack.core.diagnostics import PROVENANCE_CODE, Diagnostic, PackError, errors_only
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.view import alert_description, alert_name
-from coralogix_pack.tuning import DEFAULT_WARNING_DAYS, expiry_diagnostics
-from coralogix_pack.values import Values, load_values
+from coralogix_pack.values.exceptions import DEFAULT_WARNING_DAYS, expiry_diagnostics
+from coralogix_pack.values.model import Values, load_values
 
 
 def _checked(

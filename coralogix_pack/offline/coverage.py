@@ -12,7 +12,7 @@ from typing import Any
 
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.values import Values
+from coralogix_pack.values.model import Values
 
 LAYER_VERSION = "4.5"
 NAVIGATOR_VERSION = "5.1.0"

@@ -9,7 +9,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from coralogix_pack.redaction import redact
+from coralogix_pack.core.redaction import redact
 
 TEMP_SUFFIX = ".tmp"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -22,7 +22,9 @@ from itertools import pairwise
 from pathlib import Path
 
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.testing.backtest import (
+from coralogix_pack.logs.bytestreams import STDIN
+from coralogix_pack.logs.reader import Match, Skipped, parses
+from coralogix_pack.offline.backtest import (
     BacktestResult,
     Options,
     fire,
@@ -30,9 +32,7 @@ from coralogix_pack.testing.backtest import (
     prepare,
     reader_for,
 )
-from coralogix_pack.testing.bytestreams import STDIN
-from coralogix_pack.testing.inputs import Match, Skipped, parses
-from coralogix_pack.values import Values
+from coralogix_pack.values.model import Values
 
 MIN_PART_BYTES = 8 * 2**20  # below this a part costs more to start than it saves
 UNKNOWN_SHAPE = "; readable forms: "  # the long form, reported once per file

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from coralogix_pack.errors import CoralogixPackError
+from coralogix_pack.core.errors import CoralogixPackError
 
 PROVENANCE_CODE = "CXP410"  # a vendor ATT&CK mapping kept as provenance that ATT&CK contradicts
 

@@ -12,9 +12,9 @@ import os
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from coralogix_pack.diagnostics import Diagnostic, Severity
+from coralogix_pack.core.diagnostics import Diagnostic, Severity
 from coralogix_pack.lucene.fields import prefixed
-from coralogix_pack.values import Exception_, Values
+from coralogix_pack.values.model import Exception_, Values
 
 TODAY_ENV = "PACK_TODAY"  # YYYY-MM-DD: a fixed clock for tests and reproducible CI runs
 DEFAULT_WARNING_DAYS = 14

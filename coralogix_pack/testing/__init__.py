@@ -1,1 +1,0 @@
-"""Offline testing: test records per detection (`pack test`) and log replay (`pack backtest`)."""
