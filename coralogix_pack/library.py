@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from coralogix_pack.deploy.client import CoralogixClient
     from coralogix_pack.deploy.plan import Plan
     from coralogix_pack.deploy.saved import SavedPlan
-    from coralogix_pack.offline.backtest import BacktestResult
-    from coralogix_pack.offline.cases import DetectionReport
+    from coralogix_pack.offline.cases import TestRun
+    from coralogix_pack.offline.replay import BacktestOptions, BacktestResult
     from coralogix_pack.query.client import QueryClient
     from coralogix_pack.query.doctor import DoctorReport
     from coralogix_pack.query.preview import PreviewReport
@@ -170,33 +170,35 @@ def select(catalog: Catalog, ids: Iterable[str], source: str) -> list[str]:
     if unknown:
         known = "known ids: " + ", ".join(catalog.ids)
         raise PackError(
-            [Diagnostic(source, 0, "", f"unknown detection id {i!r}", known, code="CXP800") for i in unknown]
+            [
+                Diagnostic(file=source, message=f"unknown detection id {i!r}", hint=known, code="CXP800")
+                for i in unknown
+            ]
         )
     return chosen
 
 
-def run_tests(pack: LoadedPack | Catalog, ids: Iterable[str] = ()) -> list[DetectionReport]:
-    """Each detection's test records through the evaluator, in both case modes (with the values'
-    exceptions applied when ``pack`` carries values)."""
+def run_tests(pack: LoadedPack, ids: Iterable[str] = ()) -> TestRun:
+    """Each detection's test records through the evaluator, in both case modes, with the values'
+    exceptions applied."""
+    from coralogix_pack.offline.cases import TestRun
     from coralogix_pack.offline.cases import run_tests as run
 
-    catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
-    values = pack.values if isinstance(pack, LoadedPack) else None
-    return run(catalog, select(catalog, ids, "detection ids"), values)
+    return TestRun(run(pack.catalog, select(pack.catalog, ids, "detection ids"), pack.values))
 
 
 def backtest(
-    pack: LoadedPack | Catalog,
+    pack: LoadedPack,
     files: Iterable[PathLike],
-    values: Values | None = None,
-    **options: object,
+    options: BacktestOptions | None = None,
+    *,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> BacktestResult:
-    """Replay exported Activity Logs; see ``coralogix_pack.offline.backtest.backtest`` for options."""
+    """Replay exported Activity Logs (``-`` is stdin) through the pack's enabled detections with
+    its values; PackError for an unreadable input or a bad option, before anything is read."""
     from coralogix_pack.offline.backtest import backtest as replay
 
-    catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
-    settings = values if values is not None else pack.values if isinstance(pack, LoadedPack) else Values()
-    return replay(catalog, [Path(f) for f in files], settings, **options)  # type: ignore[arg-type]
+    return replay(pack.catalog, [Path(f) for f in files], pack.values, options, on_bytes)
 
 
 def connect(
@@ -255,7 +257,7 @@ def apply(
 
 
 def export(
-    pack: LoadedPack | Catalog,
+    pack: LoadedPack,
     client: CoralogixClient,
     out: PathLike,
     *,
@@ -263,19 +265,19 @@ def export(
     protected: Sequence[PathLike] = (),
 ) -> list[Path]:
     """The managed alerts as the account holds them, one redacted JSON file each, into a folder
-    that is new, empty or an earlier export (``force`` lifts that; never ``protected`` ones)."""
+    that is new, empty or an earlier export (``force`` lifts that; never ``protected`` ones nor the
+    catalog and templates)."""
     from coralogix_pack.core import outputs
     from coralogix_pack.deploy.export import export_managed, written_by_pack
 
-    catalog = pack.catalog if isinstance(pack, LoadedPack) else pack
     folder = Path(out)
-    guard = [catalog.directory, *(Path(p) for p in protected)]
+    guard = [pack.catalog.directory, pack.templates.directory, *(Path(p) for p in protected)]
     outputs.check_path_length(folder)
     with outputs.locked(folder):
         outputs.claim(
             folder, written_by_pack=written_by_pack, marker="index.json", force=force, protected=guard
         )
-        return export_managed(client, catalog.pack.name, folder)
+        return export_managed(client, pack.catalog.pack.name, folder)
 
 
 def connect_queries(
@@ -367,7 +369,15 @@ def _check_plan_destination(out: Path, pack: LoadedPack, inputs: Sequence[PathLi
     def refuse(why: str) -> PackError:
         hint = "choose a new file name for --out (an earlier plan file may be replaced)"
         return PackError(
-            [Diagnostic(str(out), 0, "--out", f"refusing to write the plan: {why}", hint, code="CXP712")]
+            [
+                Diagnostic(
+                    file=str(out),
+                    path="--out",
+                    message=f"refusing to write the plan: {why}",
+                    hint=hint,
+                    code="CXP712",
+                )
+            ]
         )
 
     target = out.resolve()

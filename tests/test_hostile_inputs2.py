@@ -114,9 +114,9 @@ def test_an_error_is_not_buried_among_provenance_warnings(cli, catalog_copy):
     path = catalog_copy / "bulk-disk-deletion.yaml"
     path.write_text(path.read_text().replace("priority: P1", "priority: P9"))
     result = cli("test", "--catalog", catalog_copy)
-    first, *rest = result.err.splitlines()
+    first = result.err.splitlines()[0]
     assert result.code == 1 and "'P9' is not allowed" in first
-    assert "warning: vendor mapping" not in result.err and "provenance" in rest[-1]
+    assert "warning: vendor mapping" not in result.err
 
 
 @pytest.mark.slow

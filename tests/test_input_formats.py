@@ -162,11 +162,11 @@ def test_published_records_give_the_same_report_without_the_raw_scan():
     from conftest import CATALOG
 
     from coralogix_pack.catalog.loader import load_catalog
-    from coralogix_pack.offline.backtest import backtest
+    from coralogix_pack.offline.backtest import BacktestOptions, backtest
     from coralogix_pack.values.model import Values
 
     paths = sorted(p for p in REALDATA.iterdir() if p.suffix in (".json", ".jsonl", ".ndjson"))
     catalog = load_catalog(CATALOG)
     scanned = backtest(catalog, paths, Values())
-    parsed = backtest(catalog, paths, Values(), raw_prefilter=False)
+    parsed = backtest(catalog, paths, Values(), BacktestOptions(raw_prefilter=False))
     assert scanned.as_dict() == parsed.as_dict() and scanned.skip_reasons == parsed.skip_reasons

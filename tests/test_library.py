@@ -48,8 +48,8 @@ def test_invalid_input_raises_pack_error_with_diagnostics(tmp_path):
 
 def test_run_tests_and_backtest(tmp_path):
     pack = cp.load_pack()
-    reports = cp.run_tests(pack, ["vm-deleted"])
-    assert [r.id for r in reports] == ["vm-deleted"] and reports[0].ok
+    run = cp.run_tests(pack, ["vm-deleted"])
+    assert [r.id for r in run] == ["vm-deleted"] and run.ok and run.as_dict()["detections"][0]["ok"]
     with pytest.raises(cp.PackError, match="unknown detection id 'nope'"):
         cp.run_tests(pack, ["nope"])
     logs = tmp_path / "logs.ndjson"

@@ -12,7 +12,7 @@ from synthetic import day_of_traffic
 
 from coralogix_pack.catalog.loader import load_catalog
 from coralogix_pack.offline import parallel
-from coralogix_pack.offline.backtest import backtest
+from coralogix_pack.offline.backtest import BacktestOptions, backtest
 from coralogix_pack.values.model import Values
 
 
@@ -39,7 +39,7 @@ def test_jobs_give_the_same_result_as_one_process(tmp_path):
     one = backtest(catalog, paths, Values())
     with mock.patch.object(parallel, "MIN_PART_BYTES", 200_000):
         parts = parallel.parts_of(paths, 3)
-        many = backtest(catalog, paths, Values(), jobs=3)
+        many = backtest(catalog, paths, Values(), BacktestOptions(jobs=3))
     assert [(p.path.name, p.end >= 0) for p in parts] == [("day.ndjson", True)] * 3 + [
         ("day.ndjson.gz", False)
     ]
@@ -90,6 +90,6 @@ def test_a_file_given_twice_is_numbered_from_one_twice(tmp_path):
     big = _inputs(tmp_path)[0]
     one = backtest(catalog, [big, big], Values())
     with mock.patch.object(parallel, "MIN_PART_BYTES", 200_000):
-        many = backtest(catalog, [big, big], Values(), jobs=2)
+        many = backtest(catalog, [big, big], Values(), BacktestOptions(jobs=2))
     assert many.as_dict() == one.as_dict() and many.skip_reasons == one.skip_reasons
     assert [r.where for r in one.skip_reasons][:2] == [f"{big}:6", f"{big}:1501"]

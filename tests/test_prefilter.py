@@ -156,15 +156,15 @@ records = st.fixed_dictionaries(
 def test_the_raw_prefilter_never_drops_a_match(tmp_path_factory, lines, block_bytes):
     from unittest import mock
 
-    from coralogix_pack.offline.backtest import backtest
+    from coralogix_pack.offline.backtest import BacktestOptions, backtest
     from coralogix_pack.values.model import Values
 
     path = tmp_path_factory.mktemp("raw") / "logs.ndjson"
     path.write_text("".join(_variant(record, style) + "\n" for record, style in lines), newline="")
     catalog = load_catalog(CATALOG)
     with mock.patch.object(bytestreams, "BLOCK_BYTES", block_bytes):
-        scanned = backtest(catalog, [path], Values(), raw_prefilter=True)
-    parsed = backtest(catalog, [path], Values(), raw_prefilter=False)
+        scanned = backtest(catalog, [path], Values(), BacktestOptions(raw_prefilter=True))
+    parsed = backtest(catalog, [path], Values(), BacktestOptions(raw_prefilter=False))
     fast, full = scanned.as_dict(), parsed.as_dict()
     assert fast["detections"] == full["detections"] and fast["alerts"] == full["alerts"]
     # (no generated line opens and closes like a record while broken inside: counts agree too)

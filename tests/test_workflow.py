@@ -210,6 +210,35 @@ def test_environments_select_values_and_account(cli, account, project, monkeypat
     )
 
 
+def test_test_backtest_and_export_take_the_environment(cli, account, project):
+    (project / "values").mkdir()
+    (project / "values" / "prod.yaml").write_text("detections:\n  vm-deleted: {enabled: false}\n")
+    (project / "environments").mkdir()
+    (project / "environments" / "prod.yaml").write_text(
+        f"values: [values/prod.yaml]\napi_url: {account.base_url}\n"
+    )
+    assert cli("test", "--env", "prod", "vm-deleted", cwd=project).code == 0
+    logs = project / "logs.ndjson"
+    record = {
+        "time": "2026-11-20T10:00:00Z",
+        "operationName": "MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE",
+        "resultType": "Success",
+    }
+    logs.write_text(json.dumps(record) + "\n")
+    plain = json.loads(cli("backtest", logs, "--format", "json", cwd=project).out)
+    prod = json.loads(cli("backtest", logs, "--env", "prod", "--format", "json", cwd=project).out)
+    assert plain["detections"]["vm-deleted"]["alerts"] == 1
+    assert (
+        prod["detections"]["vm-deleted"]["enabled"] is False
+        and prod["detections"]["vm-deleted"]["alerts"] == 0
+    )
+    assert cli("apply", "--env", "prod", "--auto-approve", "--retry-base-delay", "0", cwd=project).code == 0
+    exported = cli(
+        "export", "--env", "prod", "--out", project / "export", "--retry-base-delay", "0", cwd=project
+    )
+    assert exported.code == 0 and len(list((project / "export").glob("*.json"))) == 14  # 13 alerts, index
+
+
 def test_new_detection_validates_and_tests(cli, project):
     assert cli("new", "vm-extension-installed", cwd=project).code == 0
     assert cli("new", "many-things-deleted", "--kind", "threshold", cwd=project).code == 0

@@ -21,11 +21,11 @@ def _where(detection: Detection) -> str:
 def check_filename(detection: Detection, line: int) -> Iterator[Diagnostic]:
     if detection.source.stem != detection.id:
         yield Diagnostic(
-            _where(detection),
-            line,
-            "id",
-            f"id {detection.id!r} does not match the file name {detection.source.name!r}",
-            f"rename the file to {detection.id}.yaml or change the id",
+            file=_where(detection),
+            line=line,
+            path="id",
+            message=f"id {detection.id!r} does not match the file name {detection.source.name!r}",
+            hint=f"rename the file to {detection.id}.yaml or change the id",
             code="CXP111",
         )
 
@@ -38,11 +38,11 @@ def check_unique(detections: list[tuple[Detection, dict[str, int]]]) -> Iterator
             if key in seen:
                 first = seen[key]
                 yield Diagnostic(
-                    _where(detection),
-                    lines.get(attribute, 1),
-                    attribute,
-                    f"duplicate {attribute} {getattr(detection, attribute)!r}",
-                    f"already used by {first.source.name}; {attribute}s must be unique",
+                    file=_where(detection),
+                    line=lines.get(attribute, 1),
+                    path=attribute,
+                    message=f"duplicate {attribute} {getattr(detection, attribute)!r}",
+                    hint=f"already used by {first.source.name}; {attribute}s must be unique",
                     code="CXP500",
                 )
             else:
@@ -54,21 +54,21 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
     problem = table.tactic_problem(tactic.id)
     if problem:
         yield Diagnostic(
-            _where(detection),
-            lines["mitre.tactic"],
-            "mitre.tactic.id",
-            problem,
-            f"use a tactic of ATT&CK v{table.version}",
+            file=_where(detection),
+            line=lines["mitre.tactic"],
+            path="mitre.tactic.id",
+            message=problem,
+            hint=f"use a tactic of ATT&CK v{table.version}",
             code="CXP400",
         )
     elif table.tactics[tactic.id] != tactic.name:
         yield Diagnostic(
-            _where(detection),
-            lines["mitre.tactic"],
-            "mitre.tactic.name",
-            f"{tactic.id} is named {table.tactics[tactic.id]!r} in ATT&CK v{table.version}, "
+            file=_where(detection),
+            line=lines["mitre.tactic"],
+            path="mitre.tactic.name",
+            message=f"{tactic.id} is named {table.tactics[tactic.id]!r} in ATT&CK v{table.version}, "
             f"not {tactic.name!r}",
-            "fix the name",
+            hint="fix the name",
             code="CXP401",
         )
     for index, technique in enumerate(detection.techniques):
@@ -79,20 +79,21 @@ def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]
         )
         if problem:
             yield Diagnostic(
-                _where(detection),
-                line,
-                f"{path}.id",
-                problem,
-                "choose a technique listed under the tactic",
+                file=_where(detection),
+                line=line,
+                path=f"{path}.id",
+                message=problem,
+                hint="choose a technique listed under the tactic",
                 code="CXP402",
             )
         elif table.techniques[technique.id]["name"] != technique.name:
             yield Diagnostic(
-                _where(detection),
-                line,
-                f"{path}.name",
-                f"{technique.id} is named {table.techniques[technique.id]['name']!r}, not {technique.name!r}",
-                "fix the name",
+                file=_where(detection),
+                line=line,
+                path=f"{path}.name",
+                message=f"{technique.id} is named {table.techniques[technique.id]['name']!r}, "
+                f"not {technique.name!r}",
+                hint="fix the name",
                 code="CXP403",
             )
 
@@ -108,13 +109,13 @@ def check_vendor_mapping(detection: Detection, table: AttackTable, line: int) ->
     if problems:
         problem = "; ".join(problems)
         yield Diagnostic(
-            _where(detection),
-            line,
-            "mitre.vendor",
-            f"vendor mapping {detection.vendor_tactic}/{detection.vendor_technique} is "
+            file=_where(detection),
+            line=line,
+            path="mitre.vendor",
+            message=f"vendor mapping {detection.vendor_tactic}/{detection.vendor_technique} is "
             f"inconsistent: {problem}",
-            "kept as provenance; the mapping above is used",
-            Severity.WARNING,
+            hint="kept as provenance; the mapping above is used",
+            severity=Severity.WARNING,
             code="CXP410",
         )
 
@@ -129,26 +130,35 @@ def check_query(detection: Detection, first_line: int, indent: int = 0) -> Itera
         column = index - (text.rfind("\n", 0, index) + 1) + 1 + indent
         severity = Severity.WARNING if problem.warning else Severity.ERROR
         message = f"column {column}: {problem.message}"
-        yield Diagnostic(_where(detection), line, "query", message, problem.hint, severity, code="CXP300")
+        yield Diagnostic(
+            file=_where(detection),
+            line=line,
+            path="query",
+            message=message,
+            hint=problem.hint,
+            severity=severity,
+            code="CXP300",
+        )
 
 
 def check_lengths(detection: Detection, name: str, description: str) -> Iterator[Diagnostic]:
     if len(name) > MAX_NAME_LENGTH:
         yield Diagnostic(
-            _where(detection),
-            detection.line("title"),
-            "title",
-            f"alert name is {len(name)} characters; the API allows {MAX_NAME_LENGTH}",
-            "shorten the title or the name prefix",
+            file=_where(detection),
+            line=detection.line("title"),
+            path="title",
+            message=f"alert name is {len(name)} characters; the API allows {MAX_NAME_LENGTH}",
+            hint="shorten the title or the name prefix",
             code="CXP520",
         )
     if len(description) > MAX_DESCRIPTION_LENGTH:
         yield Diagnostic(
-            _where(detection),
-            detection.line("description"),
-            "description",
-            f"alert description is {len(description)} characters; the API allows {MAX_DESCRIPTION_LENGTH}",
-            "shorten description and mitigation",
+            file=_where(detection),
+            line=detection.line("description"),
+            path="description",
+            message=f"alert description is {len(description)} characters; "
+            f"the API allows {MAX_DESCRIPTION_LENGTH}",
+            hint="shorten description and mitigation",
             code="CXP521",
         )
 
@@ -156,11 +166,11 @@ def check_lengths(detection: Detection, name: str, description: str) -> Iterator
 def check_tests(detection: Detection, line: int) -> Iterator[Diagnostic]:
     if detection.kind != "threshold" and detection.scenarios:
         yield Diagnostic(
-            _where(detection),
-            line,
-            "tests.scenarios",
-            "scenarios apply to threshold detections only",
-            "use tests.cases",
+            file=_where(detection),
+            line=line,
+            path="tests.scenarios",
+            message="scenarios apply to threshold detections only",
+            hint="use tests.cases",
             code="CXP120",
         )
 
@@ -174,11 +184,11 @@ def check_stated_threshold(detection: Detection) -> Iterator[Diagnostic]:
     for key, text in (("title", detection.title), ("description", detection.description)):
         for problem in contradictions(text, detection.threshold):
             yield Diagnostic(
-                _where(detection),
-                detection.line(key),
-                key,
-                f"the {key} {problem}",
-                "state the catalog's own threshold (deployed names restate it with the values in force)",
+                file=_where(detection),
+                line=detection.line(key),
+                path=key,
+                message=f"the {key} {problem}",
+                hint="state the catalog's own threshold (deployed names restate it with the values in force)",
                 code="CXP522",
                 severity=Severity.WARNING,
             )

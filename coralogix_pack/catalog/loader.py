@@ -106,11 +106,9 @@ def _load_pack(directory: Path, folder: _Folder) -> tuple[Pack | None, list[Diag
     if PACK_FILE not in folder.read:
         return None, [
             Diagnostic(
-                display,
-                0,
-                "",
-                "missing pack metadata file",
-                "create pack.yaml with name, version, description and attack",
+                file=display,
+                message="missing pack metadata file",
+                hint="create pack.yaml with name, version, description and attack",
                 code="CXP113",
             )
         ]
@@ -126,12 +124,12 @@ def _load_pack(directory: Path, folder: _Folder) -> tuple[Pack | None, list[Diag
     if raw["attack"]["version"] != table.version:
         return None, [
             Diagnostic(
-                display,
-                doc.line_of(("attack", "version")),
-                "attack.version",
-                f"catalog pins ATT&CK v{raw['attack']['version']} but the project's table "
+                file=display,
+                line=doc.line_of(("attack", "version")),
+                path="attack.version",
+                message=f"catalog pins ATT&CK v{raw['attack']['version']} but the project's table "
                 f"is v{table.version}",
-                f'set version: "{table.version}"',
+                hint=f'set version: "{table.version}"',
                 code="CXP404",
             )
         ]
@@ -181,22 +179,18 @@ def misplaced_files(directory: Path, folder: _Folder) -> list[Diagnostic]:
         if path.suffix != ".yaml":
             found.append(
                 Diagnostic(
-                    display,
-                    0,
-                    "",
-                    f"not loaded: detection files must end in .yaml, not {path.suffix}",
-                    f"rename it to {path.stem}.yaml",
+                    file=display,
+                    message=f"not loaded: detection files must end in .yaml, not {path.suffix}",
+                    hint=f"rename it to {path.stem}.yaml",
                     code="CXP114",
                 )
             )
         elif not regular:
             found.append(
                 Diagnostic(
-                    display,
-                    0,
-                    "",
-                    "not a regular file (a folder, pipe, device or broken symlink)",
-                    "replace it with a YAML file or remove it",
+                    file=display,
+                    message="not a regular file (a folder, pipe, device or broken symlink)",
+                    hint="replace it with a YAML file or remove it",
                     code="CXP115",
                 )
             )
@@ -227,11 +221,9 @@ def load_catalog_with_diagnostics(directory: Path) -> tuple[Catalog | None, list
 
 def _unreadable(directory: Path, exc: OSError) -> Diagnostic:
     return Diagnostic(
-        _display(directory),
-        0,
-        "",
-        f"cannot list the catalog directory: {exc.strerror or exc}",
-        "check its permissions",
+        file=_display(directory),
+        message=f"cannot list the catalog directory: {exc.strerror or exc}",
+        hint="check its permissions",
         code="CXP110",
     )
 
@@ -240,11 +232,9 @@ def _load_uncached(directory: Path, folder: _Folder | None) -> tuple[Catalog | N
     if folder is None or not directory.is_dir():
         return None, [
             Diagnostic(
-                _display(directory),
-                0,
-                "",
-                "catalog directory not found",
-                "pass --catalog DIR pointing at a folder of detection YAML files",
+                file=_display(directory),
+                message="catalog directory not found",
+                hint="pass --catalog DIR pointing at a folder of detection YAML files",
                 code="CXP110",
             )
         ]
@@ -255,11 +245,9 @@ def _load_uncached(directory: Path, folder: _Folder | None) -> tuple[Catalog | N
     if not names:
         found.append(
             Diagnostic(
-                _display(directory),
-                0,
-                "",
-                "no detection files (*.yaml) found",
-                "add one YAML file per detection",
+                file=_display(directory),
+                message="no detection files (*.yaml) found",
+                hint="add one YAML file per detection",
                 code="CXP112",
             )
         )

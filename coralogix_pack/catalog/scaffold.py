@@ -106,11 +106,9 @@ def scaffold(catalog_dir: Path, detection_id: str, kind: str = "immediate") -> P
         raise PackError(
             [
                 Diagnostic(
-                    "ID",
-                    0,
-                    "",
-                    f"{detection_id!r} is not a detection id",
-                    "lower-case words joined by hyphens, e.g. vm-extension-installed",
+                    file="ID",
+                    message=f"{detection_id!r} is not a detection id",
+                    hint="lower-case words joined by hyphens, e.g. vm-extension-installed",
                     code="CXP800",
                 )
             ]
@@ -119,12 +117,11 @@ def scaffold(catalog_dir: Path, detection_id: str, kind: str = "immediate") -> P
         raise PackError(
             [
                 Diagnostic(
-                    str(catalog_dir),
-                    0,
-                    "--catalog",
-                    "is not a catalog folder (it has no pack.yaml)",
-                    "run pack new inside your project (a folder with catalog/pack.yaml), or pass --catalog "
-                    "with the path of an existing catalog folder",
+                    file=str(catalog_dir),
+                    path="--catalog",
+                    message="is not a catalog folder (it has no pack.yaml)",
+                    hint="run pack new inside your project (a folder with catalog/pack.yaml), "
+                    "or pass --catalog with the path of an existing catalog folder",
                     code="CXP110",
                 )
             ]
@@ -133,11 +130,11 @@ def scaffold(catalog_dir: Path, detection_id: str, kind: str = "immediate") -> P
         raise PackError(
             [
                 Diagnostic(
-                    str(catalog_dir),
-                    0,
-                    "--catalog",
-                    "refusing to add a detection to the catalog bundled in the installed package",
-                    "run pack new inside your project (a clone with catalog/pack.yaml), or pass --catalog",
+                    file=str(catalog_dir),
+                    path="--catalog",
+                    message="refusing to add a detection to the catalog bundled in the installed package",
+                    hint="run pack new inside your project (a clone with catalog/pack.yaml), "
+                    "or pass --catalog",
                     code="CXP110",
                 )
             ]
@@ -145,7 +142,11 @@ def scaffold(catalog_dir: Path, detection_id: str, kind: str = "immediate") -> P
     path = catalog_dir / f"{detection_id}.yaml"
     if path.exists():
         raise PackError(
-            [Diagnostic(str(path), 0, "", "already exists", "pick another id or edit it", code="CXP800")]
+            [
+                Diagnostic(
+                    file=str(path), message="already exists", hint="pick another id or edit it", code="CXP800"
+                )
+            ]
         )
     text = _TEMPLATE.format(
         id=detection_id,

@@ -235,12 +235,11 @@ def export(
 ) -> None:
     """Write the managed alerts as the account holds them (for audits)."""
     from coralogix_pack import library
-    from coralogix_pack.core.resources import default_templates_dir
 
-    loaded = library.load_catalog(catalog)
     account = select_environment(env, None, region, domain, api_url)
+    pack = library.load_pack(catalog, account.values, allow_expired=True)  # changes nothing
     with account.connect(api_key_file, timeout, retry_delay) as client:
-        written = library.export(loaded, client, out, force=force, protected=[default_templates_dir()])
+        written = library.export(pack, client, out, force=force)
     if check_format(output) == "json":
         files = [str(p) for p in written]
         print(json.dumps({"format_version": "1", "out": str(out), "files": files}, indent=2))

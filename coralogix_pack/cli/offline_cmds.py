@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from coralogix_pack.cli.options import CatalogOpt, FormatOpt, ValuesOpt, check_format, non_negative_seconds
+from coralogix_pack.cli.options import (
+    CatalogOpt,
+    EnvOpt,
+    FormatOpt,
+    ValuesOpt,
+    check_format,
+    non_negative_seconds,
+    select_environment,
+)
 from coralogix_pack.cli.runner import app, err
 
 
@@ -19,6 +27,7 @@ def test_command(
     ] = None,
     catalog: CatalogOpt = None,
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     output: FormatOpt = "text",
 ) -> None:
     """Run each detection's test records through the evaluator in both case modes."""
@@ -26,17 +35,14 @@ def test_command(
     from coralogix_pack.cli.reports import console, print_test_reports
 
     fmt = check_format(output)
-    source = (
-        library.load_pack(catalog, values, allow_expired=True) if values else library.load_catalog(catalog)
-    )
-    reports = library.run_tests(source, ids or [])
-    ok = all(r.ok for r in reports)
+    selection = select_environment(env, values)
+    pack = library.load_pack(catalog, selection.values, allow_expired=True)  # changes nothing
+    run = library.run_tests(pack, ids or [])
     if fmt == "json":
-        document = {"format_version": "1", "ok": ok, "detections": [r.as_dict() for r in reports]}
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print_test_reports(reports, console())
-    raise typer.Exit(0 if ok else 1)
+        print_test_reports(run.reports, console())
+    raise typer.Exit(0 if run.ok else 1)
 
 
 @app.command()
@@ -55,6 +61,7 @@ def backtest(
         str | None, typer.Option("--to", metavar="TIME", help="Only records before this RFC 3339 time.")
     ] = None,
     values: ValuesOpt = None,
+    env: EnvOpt = None,
     case_sensitive: Annotated[bool, typer.Option("--case-sensitive", help="Match case exactly.")] = False,
     reorder_window: Annotated[
         float,
@@ -100,39 +107,27 @@ def backtest(
     """Replay exported Activity Logs and report what each detection would have fired."""
     from coralogix_pack import library
     from coralogix_pack.cli.reports import console, print_backtest
-    from coralogix_pack.core.diagnostics import Diagnostic, PackError
     from coralogix_pack.core.timeutil import time_bounds
-    from coralogix_pack.logs.formats import FORMATS
-    from coralogix_pack.logs.reader import input_problem
+    from coralogix_pack.offline.backtest import BacktestOptions, check_inputs
     from coralogix_pack.offline.progress import byte_progress
-    from coralogix_pack.values.model import Values, load_values
 
     fmt = check_format(output)
-    if input_format not in ("auto", *FORMATS):
-        raise typer.BadParameter(f"use auto or one of {', '.join(FORMATS)}", param_hint="--input-format")
-    loaded = library.load_catalog(catalog)
-    settings = load_values(list(values), loaded) if values else Values()
     start, end = time_bounds(since, until)
-    unreadable = [(f, why) for f in files if (why := input_problem(f))]
-    if unreadable:
-        raise PackError(
-            [Diagnostic(str(f), 0, "", why, "check the path", code="CXP801") for f, why in unreadable]
-        )
+    options = BacktestOptions(
+        case_sensitive=case_sensitive,
+        start=start,
+        end=end,
+        input_format=input_format,
+        top=top,
+        strict=strict,
+        reorder_seconds=reorder_window,
+        jobs=jobs,
+    )
+    check_inputs(list(files), options)  # before the catalog is read: a typo in a path is told first
+    selection = select_environment(env, values)
+    pack = library.load_pack(catalog, selection.values, allow_expired=True)  # changes nothing
     with byte_progress(files) as advance:
-        result = library.backtest(
-            loaded,
-            files,
-            settings,
-            case_sensitive=case_sensitive,
-            start=start,
-            end=end,
-            reorder_seconds=reorder_window,
-            on_bytes=advance,
-            input_format=input_format,
-            top=top,
-            raw_prefilter=not strict,  # --strict: every line parsed, so every defect is a skip
-            jobs=jobs,
-        )
+        result = library.backtest(pack, files, options, on_bytes=advance)
     if report is not None:
         from coralogix_pack.core.files import write_atomic
         from coralogix_pack.offline.html_report import html_report

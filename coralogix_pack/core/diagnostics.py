@@ -20,11 +20,14 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, kw_only=True)
 class Diagnostic:
+    """One problem, located. The common case is one line:
+    ``Diagnostic(file=path, message="...", hint="...", code="CXP801")``."""
+
     file: str
-    line: int
-    path: str
+    line: int = 0  # 0: the whole file (or an option)
+    path: str = ""  # the field inside the document, e.g. tests.cases[2].record
     message: str
     hint: str = ""
     severity: Severity = Severity.ERROR
@@ -69,7 +72,11 @@ class PackError(CoralogixPackError):
 def cannot_write(where: object, exc: OSError) -> PackError:
     """The error for an output (``where``) that could not be written."""
     return PackError(
-        [Diagnostic(str(where), 0, "", f"cannot write: {exc.strerror}", "check --out", code="CXP701")]
+        [
+            Diagnostic(
+                file=str(where), message=f"cannot write: {exc.strerror}", hint="check --out", code="CXP701"
+            )
+        ]
     )
 
 

@@ -28,7 +28,9 @@ PATH_MAX = 4096
 
 
 def _refuse(out: Path, message: str, hint: str) -> PackError:
-    return PackError([Diagnostic(str(out)[:300], 0, "--out", message, hint, code="CXP713")])
+    return PackError(
+        [Diagnostic(file=str(out)[:300], path="--out", message=message, hint=hint, code="CXP713")]
+    )
 
 
 def check_path_length(out: Path, option: str = "--out") -> None:
@@ -39,12 +41,11 @@ def check_path_length(out: Path, option: str = "--out") -> None:
         raise PackError(
             [
                 Diagnostic(
-                    str(out)[:120] + "...",
-                    0,
-                    option,
-                    f"the path is too long ({len(text)} bytes, a name of {longest}; the limits are "
+                    file=str(out)[:120] + "...",
+                    path=option,
+                    message=f"the path is too long ({len(text)} bytes, a name of {longest}; the limits are "
                     f"{PATH_MAX} and {NAME_MAX})",
-                    "choose a shorter path",
+                    hint="choose a shorter path",
                     code="CXP714",
                 )
             ]
@@ -89,11 +90,10 @@ def claim(
         raise PackError(
             [
                 Diagnostic(
-                    str(out),
-                    0,
-                    "--out",
-                    "--out is a file, not a folder",
-                    "choose a folder path",
+                    file=str(out),
+                    path="--out",
+                    message="--out is a file, not a folder",
+                    hint="choose a folder path",
                     code="CXP700",
                 )
             ]
@@ -142,7 +142,7 @@ def locked(out: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
                     message = f"another pack command has been writing into {parent} for over {wait:g} s"
                     hint = "wait for it to finish, or write into another folder"
                     raise PackError(
-                        [Diagnostic(str(out), 0, "--out", message, hint, code="CXP715")]
+                        [Diagnostic(file=str(out), path="--out", message=message, hint=hint, code="CXP715")]
                     ) from None
                 time.sleep(0.1)
         yield

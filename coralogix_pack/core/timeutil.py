@@ -73,13 +73,23 @@ def time_bounds(since: str | None, until: str | None) -> tuple[float | None, flo
             raise PackError(
                 [
                     Diagnostic(
-                        option, 0, "", str(exc), "use RFC 3339, e.g. 2026-11-20T10:00:00Z", code="CXP802"
+                        file=option,
+                        message=str(exc),
+                        hint="use RFC 3339, e.g. 2026-11-20T10:00:00Z",
+                        code="CXP802",
                     )
                 ]
             ) from None
     start, end = bounds
     if start is not None and end is not None and start >= end:
         raise PackError(
-            [Diagnostic("--from", 0, "", f"{since} is not before --to {until}", "swap them", code="CXP802")]
+            [
+                Diagnostic(
+                    file="--from",
+                    message=f"{since} is not before --to {until}",
+                    hint="swap them",
+                    code="CXP802",
+                )
+            ]
         )
     return start, end

@@ -43,7 +43,11 @@ def _safe_id(alert_id: Any) -> str:
 def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
     if out.exists() and not out.is_dir():
         raise PackError(
-            [Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path", code="CXP700")]
+            [
+                Diagnostic(
+                    file=str(out), message="--out is not a folder", hint="choose a folder path", code="CXP700"
+                )
+            ]
         )
     alerts = [redact_json(a.raw) for a in managed_alerts(client.list_alerts(), pack)]
     alerts.sort(key=lambda a: (str(_detection(a)), str(a.get("id", ""))))

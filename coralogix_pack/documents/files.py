@@ -29,7 +29,10 @@ def read_capped(path: Path, display: str, *, regular: bool = False) -> tuple[byt
         what = "not found" if not (path.exists() or path.is_symlink()) else "not a regular file"
         return None, [
             Diagnostic(
-                display, 0, "", f"cannot read file: {what}", "pass the path of a YAML file", code="CXP100"
+                file=display,
+                message=f"cannot read file: {what}",
+                hint="pass the path of a YAML file",
+                code="CXP100",
             )
         ]
     try:
@@ -37,12 +40,20 @@ def read_capped(path: Path, display: str, *, regular: bool = False) -> tuple[byt
             data = handle.read(MAX_YAML_BYTES + 1)
     except OSError as exc:
         return None, [
-            Diagnostic(display, 0, "", f"cannot read file: {exc.strerror}", "check the path", code="CXP100")
+            Diagnostic(
+                file=display,
+                message=f"cannot read file: {exc.strerror}",
+                hint="check the path",
+                code="CXP100",
+            )
         ]
     if len(data) > MAX_YAML_BYTES:
         return None, [
             Diagnostic(
-                display, 0, "", "file is over 4 MiB", "a detection or values file is small", code="CXP102"
+                file=display,
+                message="file is over 4 MiB",
+                hint="a detection or values file is small",
+                code="CXP102",
             )
         ]
     return data, []
@@ -55,20 +66,29 @@ def parse_yaml_bytes(data: bytes, display: str) -> tuple[YamlDocument | None, li
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, [
-            Diagnostic(display, line, "", "not UTF-8 text", "save the file as UTF-8", code="CXP101")
+            Diagnostic(
+                file=display,
+                line=line,
+                message="not UTF-8 text",
+                hint="save the file as UTF-8",
+                code="CXP101",
+            )
         ]
     try:
         doc = load_yaml(text)
     except YamlSyntaxError as exc:
-        return None, [Diagnostic(display, exc.line, "", exc.message, "fix the YAML syntax", code="CXP103")]
+        return None, [
+            Diagnostic(
+                file=display, line=exc.line, message=exc.message, hint="fix the YAML syntax", code="CXP103"
+            )
+        ]
     if not isinstance(doc.data, dict):
         return None, [
             Diagnostic(
-                display,
-                1,
-                "",
-                "expected a mapping at the top level",
-                "the file must hold key: value pairs",
+                file=display,
+                line=1,
+                message="expected a mapping at the top level",
+                hint="the file must hold key: value pairs",
                 code="CXP104",
             )
         ]

@@ -64,7 +64,14 @@ def schema_diagnostics(doc: YamlDocument, schema_name: str, file: str) -> list[D
             found.extend(_diagnostic(leaf, doc, file) for leaf in _leaves(error))
     for path, line in doc.duplicates:
         found.append(
-            Diagnostic(file, line, dotted(path), "duplicate key", "each key may appear once", code="CXP105")
+            Diagnostic(
+                file=file,
+                line=line,
+                path=dotted(path),
+                message="duplicate key",
+                hint="each key may appear once",
+                code="CXP105",
+            )
         )
     return sorted(set(found))
 
@@ -88,7 +95,9 @@ def _diagnostic(error: ValidationError, doc: YamlDocument, file: str) -> Diagnos
     elif error.validator == "not" and isinstance(error.validator_value, dict):
         path = (*path, *error.validator_value.get("required", [])[:1])
     code = SCHEMA_CODES.get(str(error.validator), "CXP200")
-    return Diagnostic(file, doc.line_of(path), dotted(path), message, hint, code=code)
+    return Diagnostic(
+        file=file, line=doc.line_of(path), path=dotted(path), message=message, hint=hint, code=code
+    )
 
 
 def _schema(error: ValidationError) -> dict[str, Any]:

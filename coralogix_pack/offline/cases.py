@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -139,6 +140,27 @@ def _run_scenarios(detection: Detection, query: CompiledQuery, mode: str, report
 
 def _word(match: bool) -> str:
     return "match" if match else "no match"
+
+
+@dataclass
+class TestRun:
+    """The reports of one `pack test` run, in catalog order."""
+
+    reports: list[DetectionReport]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reports)
+
+    def __iter__(self) -> Iterator[DetectionReport]:
+        return iter(self.reports)
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def as_dict(self) -> dict[str, Any]:
+        """`pack test --format json` (schemas/test.schema.json)."""
+        return {"format_version": "1", "ok": self.ok, "detections": [r.as_dict() for r in self.reports]}
 
 
 def run_tests(

@@ -24,9 +24,9 @@ from pathlib import Path
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.logs.bytestreams import STDIN
 from coralogix_pack.logs.reader import Match, Skipped, parses
-from coralogix_pack.offline.backtest import (
+from coralogix_pack.offline.replay import (
+    BacktestOptions,
     BacktestResult,
-    Options,
     fire,
     matches_of,
     prepare,
@@ -96,11 +96,10 @@ def replay_in_parallel(
     catalog: Catalog,
     paths: list[Path],
     values: Values,
-    options: Options,
-    reorder_seconds: float,
-    jobs: int,
+    options: BacktestOptions,
     on_bytes: Callable[[int], None] | None = None,
 ) -> BacktestResult:
+    jobs = options.jobs
     parts = parts_of(paths, jobs)
     # spawn, not fork: the parent may run a progress bar thread, and forking while it holds a lock
     # can leave a worker stuck
@@ -116,11 +115,11 @@ def replay_in_parallel(
             if on_bytes is not None:
                 on_bytes(_size(part))
     result, rules = prepare(catalog, values, options)
-    fire(_merged(parts, done, result, options), rules, result, reorder_seconds)
+    fire(_merged(parts, done, result, options), rules, result, options.reorder_seconds)
     return result
 
 
-def replay_part(catalog: Catalog, values: Values, options: Options, part: Part) -> PartResult:
+def replay_part(catalog: Catalog, values: Values, options: BacktestOptions, part: Part) -> PartResult:
     """One worker's replay: its part as if it were the whole input."""
     result, rules = prepare(catalog, values, options)
     reader = reader_for([part.path], result, rules, options)
@@ -133,7 +132,7 @@ def replay_part(catalog: Catalog, values: Values, options: Options, part: Part) 
 
 
 def _merged(
-    parts: list[Part], done: list[PartResult], result: BacktestResult, options: Options
+    parts: list[Part], done: list[PartResult], result: BacktestResult, options: BacktestOptions
 ) -> Iterator[Match]:
     """The parts' tallies added to ``result``; their matches renumbered, in input order."""
     lines_before: dict[int, int] = {}  # by input: a file given twice is numbered from 1 twice

@@ -24,12 +24,10 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
         raise PackError(
             [
                 Diagnostic(
-                    str(templates.directory / ALERT_TEMPLATE),
-                    0,
-                    "",
-                    f"rendered alert for {view.id} is not valid JSON: {exc.msg} at line "
+                    file=str(templates.directory / ALERT_TEMPLATE),
+                    message=f"rendered alert for {view.id} is not valid JSON: {exc.msg} at line "
                     f"{exc.lineno} of the output",
-                    "fix the template",
+                    hint="fix the template",
                     code="CXP603",
                 )
             ]
@@ -39,11 +37,10 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
         raise PackError(
             [
                 Diagnostic(
-                    str(templates.directory / ALERT_TEMPLATE),
-                    0,
-                    path,
-                    f"rendered alert for {view.id}: {message}",
-                    "check the spelling and shape against the bundled alert.json.j2",
+                    file=str(templates.directory / ALERT_TEMPLATE),
+                    path=path,
+                    message=f"rendered alert for {view.id}: {message}",
+                    hint="check the spelling and shape against the bundled alert.json.j2",
                     code="CXP604",
                 )
                 for path, message in problems
@@ -55,12 +52,12 @@ def render_alert(view: AlertView, templates: Templates) -> dict[str, Any]:
         raise PackError(
             [
                 Diagnostic(
-                    str(templates.directory / ALERT_TEMPLATE),
-                    0,
-                    "alertDefProperties.entityLabels",
-                    f"the rendered alert for {view.id} has no alertDefProperties.entityLabels with its "
-                    "ownership labels",
-                    'keep `"entityLabels": {{ alert.labels | json }}`: pack recognises its alerts by them',
+                    file=str(templates.directory / ALERT_TEMPLATE),
+                    path="alertDefProperties.entityLabels",
+                    message=f"the rendered alert for {view.id} has no "
+                    "alertDefProperties.entityLabels with its ownership labels",
+                    hint='keep `"entityLabels": {{ alert.labels | json }}`: '
+                    "pack recognises its alerts by them",
                     code="CXP605",
                 )
             ]

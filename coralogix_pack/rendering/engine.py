@@ -51,11 +51,9 @@ class Templates:
             raise PackError(
                 [
                     Diagnostic(
-                        str(directory),
-                        0,
-                        "",
-                        "templates directory not found",
-                        "pass --templates DIR pointing at the Jinja templates",
+                        file=str(directory),
+                        message="templates directory not found",
+                        hint="pass --templates DIR pointing at the Jinja templates",
                         code="CXP600",
                     )
                 ]
@@ -78,26 +76,45 @@ def _template_problem(exc: Exception, file: str, name: str) -> Diagnostic:
         if missing is not None:  # an include or import inside ``name`` names it: blame that line
             where, message = str(Path(file).parent / missing), f"template not found (included by {name})"
             return Diagnostic(
-                where, 0, "", message, "copy it from the bundled templates folder", code="CXP601"
+                file=where, message=message, hint="copy it from the bundled templates folder", code="CXP601"
             )
         return Diagnostic(
-            file, 0, "", "template not found", "copy it from the bundled templates folder", code="CXP601"
+            file=file,
+            message="template not found",
+            hint="copy it from the bundled templates folder",
+            code="CXP601",
         )
     if isinstance(exc, jinja2.TemplateSyntaxError):
         message = f"template syntax error: {exc.message}"
-        return Diagnostic(exc.filename or file, exc.lineno, "", message, "fix the template", code="CXP602")
+        return Diagnostic(
+            file=exc.filename or file,
+            line=exc.lineno,
+            message=message,
+            hint="fix the template",
+            code="CXP602",
+        )
     if isinstance(exc, jinja2.UndefinedError | jinja2.TemplateRuntimeError):
         hint = "the template uses a value the renderer does not provide"
-        return Diagnostic(file, _template_line(exc, name), "", f"template error: {exc}", hint, code="CXP606")
+        return Diagnostic(
+            file=file,
+            line=_template_line(exc, name),
+            message=f"template error: {exc}",
+            hint=hint,
+            code="CXP606",
+        )
     if isinstance(exc, UnicodeDecodeError):
-        return Diagnostic(file, 0, "", "template is not UTF-8 text", "save it as UTF-8", code="CXP607")
+        return Diagnostic(
+            file=file, message="template is not UTF-8 text", hint="save it as UTF-8", code="CXP607"
+        )
     if isinstance(exc, OSError):
-        return Diagnostic(file, 0, "", f"cannot read template: {exc.strerror}", "", code="CXP607")
+        return Diagnostic(file=file, message=f"cannot read template: {exc.strerror}", code="CXP607")
     if isinstance(exc, RecursionError):
         hint = "check its includes and macros"
-        return Diagnostic(file, 0, "", "template recurses without end", hint, code="CXP606")
+        return Diagnostic(file=file, message="template recurses without end", hint=hint, code="CXP606")
     message = f"template error: {type(exc).__name__}: {exc}"
-    return Diagnostic(file, _template_line(exc, name), "", message, "fix the expression", code="CXP606")
+    return Diagnostic(
+        file=file, line=_template_line(exc, name), message=message, hint="fix the expression", code="CXP606"
+    )
 
 
 _ENVIRONMENTS: dict[tuple[str, str], jinja2.Environment] = {}

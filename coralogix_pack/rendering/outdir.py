@@ -32,7 +32,9 @@ def sha256_text(text: str) -> str:
 
 
 def _problem(out: Path, message: str, hint: str = _HINT) -> PackError:
-    return PackError([Diagnostic(str(out / MANIFEST), 0, "files", message, hint, code="CXP710")])
+    return PackError(
+        [Diagnostic(file=str(out / MANIFEST), path="files", message=message, hint=hint, code="CXP710")]
+    )
 
 
 def previous_files(out: Path) -> dict[str, str]:
@@ -72,7 +74,11 @@ def written_by_pack(out: Path) -> bool:
 def _check_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise PackError(
-            [Diagnostic(str(out), 0, "", "--out is not a folder", "choose a folder path", code="CXP700")]
+            [
+                Diagnostic(
+                    file=str(out), message="--out is not a folder", hint="choose a folder path", code="CXP700"
+                )
+            ]
         )
     for sub in SUBFOLDERS:
         folder = out / sub
@@ -80,11 +86,10 @@ def _check_folder(out: Path) -> None:
             raise PackError(
                 [
                     Diagnostic(
-                        str(folder),
-                        0,
-                        "",
-                        "is a symlink or not a folder; pack writes only into real folders inside --out",
-                        "remove it and render again",
+                        file=str(folder),
+                        message="is a symlink or not a folder; "
+                        "pack writes only into real folders inside --out",
+                        hint="remove it and render again",
                         code="CXP711",
                     )
                 ]
@@ -149,11 +154,9 @@ def check_rendered(files: dict[str, str], out: Path) -> str:
         raise PackError(
             [
                 Diagnostic(
-                    str(out),
-                    0,
-                    "",
-                    "folder not found",
-                    "render it first with pack render --out FOLDER",
+                    file=str(out),
+                    message="folder not found",
+                    hint="render it first with pack render --out FOLDER",
                     code="CXP702",
                 )
             ]

@@ -40,11 +40,9 @@ def load_environment(name: str) -> Environment:
         raise PackError(
             [
                 Diagnostic(
-                    "--env",
-                    0,
-                    "",
-                    f"{name[:80]!r} is not an environment name",
-                    "give a name such as prod (letters, digits, '.', '_', '-'; at most 64): it selects "
+                    file="--env",
+                    message=f"{name[:80]!r} is not an environment name",
+                    hint="give a name such as prod (letters, digits, '.', '_', '-'; at most 64): it selects "
                     f"{FOLDER}/NAME.yaml",
                     code="CXP800",
                 )
@@ -56,7 +54,9 @@ def load_environment(name: str) -> Environment:
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
         hint = f"known environments: {', '.join(known)}" if known else f"create {FOLDER}/{name}.yaml"
-        raise PackError([Diagnostic(str(path), 0, "", f"no environment {name!r}", hint, code="CXP800")])
+        raise PackError(
+            [Diagnostic(file=str(path), message=f"no environment {name!r}", hint=hint, code="CXP800")]
+        )
     doc, found = read_yaml_file(path, str(path))
     if doc is None:
         raise PackError(found)

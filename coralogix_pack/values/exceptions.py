@@ -64,10 +64,28 @@ def expiry_diagnostics(
             severity = Severity.WARNING if allow_expired else Severity.ERROR
             message = f"exception expired on {exception.expires} ({who}): {exception.reason}"
             hint = "renew it with a new date, or remove it (--allow-expired to proceed anyway)"
-            found.append(Diagnostic(file, line, path, message, hint, severity, code="CXP513"))
+            found.append(
+                Diagnostic(
+                    file=file,
+                    line=line,
+                    path=path,
+                    message=message,
+                    hint=hint,
+                    severity=severity,
+                    code="CXP513",
+                )
+            )
         elif expires <= day + timedelta(days=warning_days):
             message = f"exception expires on {exception.expires} ({who}): {exception.reason}"
             found.append(
-                Diagnostic(file, line, path, message, "renew or remove it", Severity.WARNING, code="CXP514")
+                Diagnostic(
+                    file=file,
+                    line=line,
+                    path=path,
+                    message=message,
+                    hint="renew or remove it",
+                    severity=Severity.WARNING,
+                    code="CXP514",
+                )
             )
     return found

@@ -92,7 +92,11 @@ def _duplicate(
             dotted = ".".join(map(str, path))
             message = f"this {dotted} entry repeats the one at {first[0]}:{first[1]}"
             hint = "values files add these lists up: keep the entry in one file only"
-            return [Diagnostic(where[0], where[1], dotted, message, hint, code="CXP515")]
+            return [
+                Diagnostic(
+                    file=where[0], line=where[1], path=dotted, message=message, hint=hint, code="CXP515"
+                )
+            ]
     return []
 
 

@@ -186,11 +186,11 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
     for detection_id, (file, line) in sorted(located.detections.items()):
         if detection_id not in known:
             yield Diagnostic(
-                file,
-                line,
-                f"detections.{detection_id}",
-                f"unknown detection id {detection_id!r}",
-                "known ids: " + ", ".join(sorted(known)),
+                file=file,
+                line=line,
+                path=f"detections.{detection_id}",
+                message=f"unknown detection id {detection_id!r}",
+                hint="known ids: " + ", ".join(sorted(known)),
                 code="CXP510",
             )
     threshold_only = (
@@ -206,16 +206,23 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
         for detection_id, (file, line) in sorted(places.items()):
             if detection_id in known and catalog.get(detection_id).kind != "threshold":
                 message = f"{detection_id!r} is an immediate detection{problem}"
-                yield Diagnostic(file, line, f"detections.{detection_id}.{key}", message, hint, code="CXP511")
+                yield Diagnostic(
+                    file=file,
+                    line=line,
+                    path=f"detections.{detection_id}.{key}",
+                    message=message,
+                    hint=hint,
+                    code="CXP511",
+                )
     yield from _exception_checks(merged, located)
     for key, (file, line) in sorted(located.labels.items()):
         if key in RESERVED_LABELS:
             yield Diagnostic(
-                file,
-                line,
-                f"labels.{key}",
-                f"label {key!r} is reserved for ownership tracking",
-                "choose another key",
+                file=file,
+                line=line,
+                path=f"labels.{key}",
+                message=f"label {key!r} is reserved for ownership tracking",
+                hint="choose another key",
                 code="CXP512",
             )
 
@@ -238,7 +245,12 @@ def _exception_checks(merged: dict[str, Any], located: _Located) -> Iterator[Dia
         for problem in lint(without_field_prefix(fragment, merged.get("field_prefix", ""))):
             if not problem.warning:
                 yield Diagnostic(
-                    file, line, f"{path}[{index}].lucene", problem.message, problem.hint, code="CXP300"
+                    file=file,
+                    line=line,
+                    path=f"{path}[{index}].lucene",
+                    message=problem.message,
+                    hint=problem.hint,
+                    code="CXP300",
                 )
 
 
