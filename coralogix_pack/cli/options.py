@@ -17,16 +17,30 @@ if TYPE_CHECKING:
 CatalogOpt = Annotated[
     Path | None,
     typer.Option(
-        "--catalog", metavar="DIR", help="Catalog folder (default: the bundled one).", file_okay=False
+        "--catalog",
+        metavar="DIR",
+        help="Catalog folder (default: the project's catalog/, else the bundled one).",
+        file_okay=False,
     ),
 ]
 TemplatesOpt = Annotated[
     Path | None,
-    typer.Option("--templates", metavar="DIR", help="Templates folder (default: bundled).", file_okay=False),
+    typer.Option(
+        "--templates",
+        metavar="DIR",
+        help="Templates folder (default: the project's templates/, else the bundled ones).",
+        file_okay=False,
+    ),
 ]
 ValuesOpt = Annotated[
     list[Path] | None,
-    typer.Option("--values", metavar="FILE", help="Values file; repeat, later files win.", dir_okay=False),
+    typer.Option(
+        "--values",
+        metavar="FILE",
+        help="Values file; repeat: mappings merge, exception and webhook lists add up, "
+        "other values: the later file wins.",
+        dir_okay=False,
+    ),
 ]
 FormatOpt = Annotated[
     str, typer.Option("--format", metavar="FORMAT", help="text or json.", case_sensitive=False)
