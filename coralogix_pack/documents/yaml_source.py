@@ -73,9 +73,16 @@ def load_yaml(text: str) -> YamlDocument:
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
+    """The line to fix: an unclosed ``[`` or ``{`` is found only on a later line, so a problem
+    inside a flow collection is reported where the collection opened."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     problem = exc.problem or str(exc)
+    opened, context = exc.context_mark, exc.context or ""
+    if opened is not None and "flow" in context and opened.line + 1 < line:
+        what = context.removeprefix("while parsing a ")
+        problem += f" (line {line}; the {what} opened here is not closed)"
+        line = opened.line + 1
     return YamlSyntaxError(line, f"invalid YAML: {problem}")
 
 
