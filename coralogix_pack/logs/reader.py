@@ -13,8 +13,9 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from coralogix_pack.logs.bytestreams import (
     MAX_LINE_BYTES,
@@ -41,19 +42,48 @@ except ImportError:  # pragma: no cover - depends on the environment
     _DecodeError = json.JSONDecodeError
 
 
+class Location(NamedTuple):
+    """Where a record or a skip is: a file, a line (0: the whole file) and the 1-based index of a
+    record inside an Event Hub message (0: none). A tuple, so the hot path builds it cheaply; text
+    only when printed."""
+
+    file: Path
+    line: int = 0
+    item: int = 0  # (not ``index``: that would shadow tuple.index)
+
+    def __str__(self) -> str:
+        line = f":{self.line}" if self.line else ""
+        return f"{self.file}{line}" + (f"#{self.item}" if self.item else "")
+
+    def shifted(self, lines: int) -> Location:
+        """The same place in a file whose first ``lines`` lines a worker did not see."""
+        return self._replace(line=self.line + lines) if self.line else self
+
+
+Where = Location
+
+
+class SkipKind(StrEnum):
+    UNREADABLE = "unreadable"  # the file could not be opened, or reading it stopped
+    LINE = "line"  # a line that is not JSON, over the cap, or not an object
+    RECORD = "record"  # a record that is not an object, lacks a time, or has an unknown shape
+    SHAPE = "shape"  # a file's first record of unknown shape, described in full (once per file)
+
+
 @dataclass(frozen=True)
 class Match:
     time: float
     number: int
     detections: tuple[str, ...]
     groups: tuple[str | None, ...] = ()  # per detection: its group-by key, when it counts per group
-    where: Where | None = None  # the file, line and index inside an Event Hub message
+    where: Location | None = None
 
 
 @dataclass(frozen=True)
 class Skipped:
-    where: str
+    where: Location
     reason: str
+    kind: SkipKind = SkipKind.LINE
 
 
 MAX_CSV_COLUMNS = 10_000  # an AzureActivity export has about 50
@@ -89,7 +119,10 @@ def _table_rows(tables: list[Any]) -> list[Any]:
 
 class Reader:
     """Yields ``(record, where)`` for every JSON object record of the inputs, reporting each
-    unusable line as Skipped. ``where`` is a plain tuple so the hot path never formats text."""
+    unusable line as Skipped. ``where`` is a Location: a tuple, so the hot path never formats text.
+
+    ``raw_scan`` counts lines no query can match without parsing them; ``window`` reads only the
+    bytes ``(start, end)`` of a single path (a part of ``--jobs``)."""
 
     def __init__(
         self,
@@ -97,15 +130,18 @@ class Reader:
         on_skip: Callable[[Skipped], None],
         on_bytes: Callable[[int], None] | None = None,
         input_format: str = "auto",
+        *,
+        raw_scan: RawScan | None = None,
+        window: tuple[int, int] | None = None,
     ):
         self.paths = list(paths)
         self.on_skip = on_skip
         self.on_bytes = on_bytes
         self.input_format = input_format
         self._unknown_reported: set[Path] = set()
-        self.raw_scan: RawScan | None = None
+        self.raw_scan = raw_scan
         self.unparsed = 0
-        self.window: tuple[int, int] | None = None  # read only these bytes of a single path
+        self.window = window
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
         for path in self.paths:
@@ -115,7 +151,7 @@ class Reader:
         try:
             handle = open_input(path, self.on_bytes)
         except READ_ERRORS as exc:
-            self.on_skip(Skipped(str(path), f"cannot read: {why(exc)}"))
+            self.on_skip(Skipped(Location(path), f"cannot read: {why(exc)}", SkipKind.UNREADABLE))
             return
         self._at = 0
         try:
@@ -123,7 +159,8 @@ class Reader:
                 csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
                 yield from self._csv(path, handle) if csv_file else self._lines(path, handle)
         except READ_ERRORS as exc:
-            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {why(exc)}"))
+            reason = f"stopped reading this file: {why(exc)}"
+            self.on_skip(Skipped(Location(path, self._at + 1), reason, SkipKind.UNREADABLE))
 
     def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
         first = bounded_line(handle)
@@ -134,7 +171,11 @@ class Reader:
                 text = first + second + handle.read(MAX_DOCUMENT_BYTES)
                 if len(text) > MAX_DOCUMENT_BYTES:
                     self.on_skip(
-                        Skipped(str(path), "a JSON document over 256 MiB; convert it to NDJSON (jq -c)")
+                        Skipped(
+                            Location(path),
+                            "a JSON document over 256 MiB; convert it to NDJSON (jq -c)",
+                            SkipKind.UNREADABLE,
+                        )
                     )
                     return
                 yield from self._line(path, 1, text)
@@ -156,7 +197,8 @@ class Reader:
                 handle = io.BufferedReader(Window(raw, end - start), 1 << 20)
                 yield from self._lines(path, handle) if start == 0 else self._ndjson(path, handle, 1)
         except READ_ERRORS as exc:
-            self.on_skip(Skipped(f"{path}:{self._at + 1}", f"stopped reading this file: {why(exc)}"))
+            reason = f"stopped reading this file: {why(exc)}"
+            self.on_skip(Skipped(Location(path, self._at + 1), reason, SkipKind.UNREADABLE))
 
     @property
     def lines_read(self) -> int:
@@ -178,7 +220,7 @@ class Reader:
                     yield from self._line(path, line_number, line)  # the slow path reports why
                     continue
                 if type(value) is dict and "time" in value and "records" not in value:  # the common case
-                    yield value, (path, line_number, 0)
+                    yield value, Location(path, line_number)
                 else:
                     yield from self._line(path, line_number, line)
             read += count
@@ -191,17 +233,17 @@ class Reader:
             value = _loads(line)
         except (_DecodeError, ValueError, UnicodeDecodeError) as exc:
             reason = "line over 16 MiB" if line == OVERLONG else f"not JSON ({str(exc).splitlines()[0][:80]})"
-            self.on_skip(Skipped(f"{path}:{line_number}", reason))
+            self.on_skip(Skipped(Location(path, line_number), reason))
             return
         records = _records_of(value)
         if records is None:
-            self.on_skip(Skipped(f"{path}:{line_number}", "not a JSON object"))
+            self.on_skip(Skipped(Location(path, line_number), "not a JSON object"))
             return
         batch = len(records) > 1 or not records or records[0] is not value  # identity: no deep compare
         for index, record in enumerate(records, 1):
-            where = (path, line_number, index if batch else 0)
+            where = Location(path, line_number, index if batch else 0)
             if not isinstance(record, dict):
-                self.on_skip(Skipped(describe(where), "record is not a JSON object"))
+                self.on_skip(Skipped(where, "record is not a JSON object", SkipKind.RECORD))
                 continue
             mapped = self._mapped(record, where)
             if mapped is not None:
@@ -217,9 +259,9 @@ class Reader:
         try:
             for row in rows:
                 self._at = rows.line_num - 1
-                where = (path, rows.line_num, 0)
+                where = Location(path, rows.line_num)
                 if len(row) > MAX_CSV_COLUMNS:
-                    self.on_skip(Skipped(describe(where), f"a row of over {MAX_CSV_COLUMNS} columns"))
+                    self.on_skip(Skipped(where, f"a row of over {MAX_CSV_COLUMNS} columns", SkipKind.RECORD))
                     continue
                 mapped = self._mapped({k: v for k, v in row.items() if k is not None}, where)
                 if mapped is not None:
@@ -228,31 +270,20 @@ class Reader:
             reason = (
                 f"stopped reading this CSV file: {str(exc)[:120]} (a field over 16 MiB or a broken quote)"
             )
-            self.on_skip(Skipped(f"{path}:{rows.line_num}", reason))
+            self.on_skip(Skipped(Location(path, rows.line_num), reason, SkipKind.UNREADABLE))
 
     def _mapped(self, record: dict[str, Any], where: Where) -> dict[str, Any] | None:
         """The record in Event Hub form; an unknown shape is reported (its keys once per file)."""
         mapped, _ = to_eventhub(record, self.input_format)
         if mapped is None:
-            path = where[0]
+            path = where.file
             if path not in self._unknown_reported:
                 self._unknown_reported.add(path)
-                self.on_skip(
-                    Skipped(
-                        describe(where), f"{describe_shape(record)}; readable forms: {', '.join(FORMATS)}"
-                    )
-                )
+                described = f"{describe_shape(record)}; readable forms: {', '.join(FORMATS)}"
+                self.on_skip(Skipped(where, described, SkipKind.SHAPE))
             else:
-                self.on_skip(Skipped(describe(where), "unknown record shape"))
+                self.on_skip(Skipped(where, "unknown record shape", SkipKind.RECORD))
         return mapped
-
-
-Where = tuple[Path, int, int]  # file, line, 1-based index inside an Event Hub message (0: none)
-
-
-def describe(where: Where) -> str:
-    path, line, index = where
-    return f"{path}:{line}" + (f"#{index}" if index else "")
 
 
 def input_problem(path: Path) -> str:

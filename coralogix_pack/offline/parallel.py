@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.logs.bytestreams import STDIN
-from coralogix_pack.logs.reader import Match, Skipped, parses
+from coralogix_pack.logs.reader import Match, SkipKind, Skipped, parses
 from coralogix_pack.offline.replay import (
     BacktestOptions,
     BacktestResult,
@@ -35,7 +34,6 @@ from coralogix_pack.offline.replay import (
 from coralogix_pack.values.model import Values
 
 MIN_PART_BYTES = 8 * 2**20  # below this a part costs more to start than it saves
-UNKNOWN_SHAPE = "; readable forms: "  # the long form, reported once per file
 
 
 @dataclass(frozen=True)
@@ -122,9 +120,8 @@ def replay_in_parallel(
 def replay_part(catalog: Catalog, values: Values, options: BacktestOptions, part: Part) -> PartResult:
     """One worker's replay: its part as if it were the whole input."""
     result, rules = prepare(catalog, values, options)
-    reader = reader_for([part.path], result, rules, options)
-    if part.end >= 0:
-        reader.window = (part.start, part.end)
+    window = (part.start, part.end) if part.end >= 0 else None
+    reader = reader_for([part.path], result, rules, options, window=window)
     matches = list(matches_of(reader, rules, result, options))
     lines = reader.lines_read if part.end >= 0 else 0
     parsed = result.records + result.out_of_range - reader.unparsed
@@ -142,9 +139,7 @@ def _merged(
         offset = lines_before.get(part.input, 0)
         _add(result, outcome.result, part.path, offset, long_form_seen, options.max_skip_reasons)
         for match in outcome.matches:
-            where = match.where
-            if where is not None and offset:
-                where = (where[0], where[1] + offset, where[2])
+            where = match.where.shifted(offset) if match.where is not None else None
             yield replace(match, number=match.number + parsed_before, where=where)
         lines_before[part.input] = offset + outcome.lines
         parsed_before += outcome.parsed
@@ -175,15 +170,12 @@ def _add(
 
 
 def _renumbered(reason: Skipped, path: Path, offset: int, long_form_seen: set[Path]) -> Skipped:
-    where, text = reason.where, reason.reason
-    located = re.fullmatch(re.escape(str(path)) + r":(\d+)(#\d+)?", where)
-    if located and offset:
-        where = f"{path}:{int(located.group(1)) + offset}{located.group(2) or ''}"
-    if UNKNOWN_SHAPE in text:  # a file's first unknown record is described once, in full
+    where = reason.where.shifted(offset) if reason.where.file == path else reason.where
+    if reason.kind is SkipKind.SHAPE:  # a file's first unknown record is described once, in full
         if path in long_form_seen:
-            text = "unknown record shape"
+            return Skipped(where, "unknown record shape", SkipKind.RECORD)
         long_form_seen.add(path)
-    return Skipped(where, text)
+    return replace(reason, where=where)
 
 
 def _size(part: Part) -> int:

@@ -15,7 +15,7 @@ from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.core.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.logs.formats import describe_shape
 from coralogix_pack.logs.rawscan import RawScan
-from coralogix_pack.logs.reader import Match, Reader, Skipped, describe, in_time_order
+from coralogix_pack.logs.reader import Match, Reader, SkipKind, Skipped, in_time_order
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
 from coralogix_pack.lucene.fields import prefixed
 from coralogix_pack.lucene.prefilter import Prefilter
@@ -158,17 +158,17 @@ def reader_for(
     rules: list[_Rule],
     options: BacktestOptions,
     on_bytes: Callable[[int], None] | None = None,
+    window: tuple[int, int] | None = None,
 ) -> Reader:
     def skip(item: Skipped) -> None:
         result.skipped += 1
         if len(result.skip_reasons) < options.max_skip_reasons:
             result.skip_reasons.append(item)
 
-    reader = Reader(paths, skip, on_bytes, options.input_format)
     bounded = options.start is not None or options.end is not None
-    if options.scans_raw and not bounded and options.input_format in ("auto", "eventhub"):
-        reader.raw_scan = RawScan.for_queries([rule.query for rule in rules])
-    return reader
+    scan = options.scans_raw and not bounded and options.input_format in ("auto", "eventhub")
+    raw_scan = RawScan.for_queries([rule.query for rule in rules]) if scan else None
+    return Reader(paths, skip, on_bytes, options.input_format, raw_scan=raw_scan, window=window)
 
 
 def fire(
@@ -212,7 +212,7 @@ def matches_of(
                 if "time" in record
                 else f"no usable time: {describe_shape(record)} has no time field"
             )
-            skip(Skipped(describe(where), reason))
+            skip(Skipped(where, reason, SkipKind.RECORD))
             continue
         number += 1
         if bounded and ((start is not None and moment < start) or (end is not None and moment >= end)):
@@ -238,7 +238,7 @@ def matches_of(
 
 def _location(match: Match) -> str:
     """file:line[#index] of the record: what an alert points at, in text and JSON."""
-    return describe(match.where) if match.where is not None else str(match.number)
+    return str(match.where) if match.where is not None else str(match.number)
 
 
 def _suppressed(rule: _Rule, doc: Document, result: BacktestResult) -> bool:
