@@ -284,18 +284,18 @@ def connect_queries(
     client: CoralogixClient,
     *,
     query_url: str | None = None,
-    tier: str = "archive",
+    tier: str = "archive",  # or "frequent"
     interval: float | None = None,
     timeout: float = 120.0,
 ) -> QueryClient:
     """A DataPrime query client on the same account (host from the alerts client unless
     ``query_url``), paced to Coralogix's 30 queries a minute unless ``interval`` says otherwise."""
     from coralogix_pack.coralogix.api import QUERIES_PER_MINUTE
-    from coralogix_pack.query.client import QueryClient
+    from coralogix_pack.query.client import QueryClient, Tier
 
     pace = 60.0 / QUERIES_PER_MINUTE if interval is None else interval
-    tiers = {"archive": "TIER_ARCHIVE", "frequent": "TIER_FREQUENT_SEARCH"}
-    return QueryClient(client.target, query_url=query_url, tier=tiers[tier], interval=pace, timeout=timeout)
+    chosen = Tier.named(tier)
+    return QueryClient(client.target, query_url=query_url, tier=chosen, interval=pace, timeout=timeout)
 
 
 def doctor(

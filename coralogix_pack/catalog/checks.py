@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from coralogix_pack.catalog.attack import AttackTable
-from coralogix_pack.catalog.model import Detection
+from coralogix_pack.catalog.model import Detection, Kind
 from coralogix_pack.core.diagnostics import Diagnostic, Severity
 from coralogix_pack.lucene.syntax import lint
 
@@ -164,7 +164,7 @@ def check_lengths(detection: Detection, name: str, description: str) -> Iterator
 
 
 def check_tests(detection: Detection, line: int) -> Iterator[Diagnostic]:
-    if detection.kind != "threshold" and detection.scenarios:
+    if detection.kind is not Kind.THRESHOLD and detection.scenarios:
         yield Diagnostic(
             file=_where(detection),
             line=line,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,13 @@ WINDOW_SECONDS = {
     "24h": 86400,
     "36h": 129600,
 }
+
+
+class Kind(StrEnum):
+    """What a detection fires on: each match, or more than a count of matches in a window."""
+
+    IMMEDIATE = "immediate"
+    THRESHOLD = "threshold"
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class Detection:
     description: str
     impact: str
     mitigation: str
-    kind: str
+    kind: Kind
     query: str
     priority: str
     priority_rationale: str
@@ -120,7 +128,7 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         description=raw["description"].strip(),
         impact=raw["impact"].strip(),
         mitigation=raw["mitigation"].strip(),
-        kind=raw["kind"],
+        kind=Kind(raw["kind"]),
         query=raw["query"].strip(),
         priority=raw["priority"],
         priority_rationale=raw["priority_rationale"].strip(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -50,10 +51,17 @@ OnlyOpt = Annotated[
 ]
 
 
-def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"  # pack plan: a pull-request comment
+    GITHUB = "github"  # pack validate: workflow annotations
+
+
+def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> OutputFormat:
     if value.lower() not in allowed:
         raise typer.BadParameter(f"--format must be {' or '.join(allowed)}, not {value!r}")
-    return value.lower()
+    return OutputFormat(value.lower())
 
 
 def positive_seconds(value: float) -> float:

@@ -15,7 +15,7 @@ from coralogix_pack.core.errors import CoralogixPackError
 from coralogix_pack.deploy.answers import ApiError, NotFound
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
-from coralogix_pack.deploy.plan import Action, Plan
+from coralogix_pack.deploy.plan import Action, ActionKind, Plan
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Outcome:
     def describe(self) -> str:
         """``delete vm-deleted (id)``: what was tried, for messages."""
         action = self.action
-        if action.action == "reconcile":
+        if action.action == ActionKind.RECONCILE:
             return f"reconcile ({action.reason})"
         return f"{action.action} {action.detection}" + (f" ({self.alert_id})" if self.alert_id else "")
 
@@ -58,7 +58,7 @@ class TooManyDeletes(CoralogixPackError):
 
 def check_delete_budget(plan: Plan, max_delete: int) -> None:
     """Refuse a plan that deletes more alerts than allowed; every delete counts, copies too."""
-    deletes = sum(1 for a in plan.changes if a.action == "delete")
+    deletes = sum(1 for a in plan.changes if a.action == ActionKind.DELETE)
     if deletes > max_delete:
         raise TooManyDeletes(
             f"the plan deletes {deletes} alerts, more than --max-delete {max_delete}; "
@@ -87,9 +87,9 @@ def apply_plan(
     result = ApplyResult()
     for action in plan.changes:
         _record(result, report, action, partial(_execute, plan, action, client), client)
-    created = {o.action.detection for o in result.outcomes if o.action.action == "create"}
+    created = {o.action.detection for o in result.outcomes if o.action.action == ActionKind.CREATE}
     if created:
-        planned = sum(1 for a in plan.changes if a.action == "delete")
+        planned = sum(1 for a in plan.changes if a.action == ActionKind.DELETE)
         # A run may remove as many copies of what it created as it created (a concurrent run's
         # twin of each), plus what --max-delete leaves.
         budget = None if max_delete is None else len(created) + max(0, max_delete - planned)
@@ -152,7 +152,7 @@ def reconcile(
     try:
         live = client.list_alerts()
     except ApiError as exc:
-        check = Action("reconcile", "*", None, "", "the list made to find copies after creating")
+        check = Action(ActionKind.RECONCILE, "*", None, "", "the list made to find copies after creating")
         error = "could not list the alerts to look for copies: " + client.target.redact(str(exc))
         outcome = Outcome(check, False, None, error + "; run pack apply again to finish")
         result.outcomes.append(outcome)
@@ -170,7 +170,7 @@ def reconcile(
         and (detections is None or copy.detection in detections)
     ]
     if budget is not None and len(pairs) > budget:
-        check = Action("reconcile", "*", None, "", "copies found after creating")
+        check = Action(ActionKind.RECONCILE, "*", None, "", "copies found after creating")
         error = (
             f"{len(pairs)} copies found, more than the {budget} this run may remove (one per alert it "
             "created, plus what --max-delete leaves); none removed: review them with pack plan"
@@ -181,7 +181,7 @@ def reconcile(
         return
     for copy, kept in pairs:
         reason = f"copy of {kept.id}: {cause}"
-        action = Action("delete", copy.detection, copy.id, copy.name, reason, duplicate=True)
+        action = Action(ActionKind.DELETE, copy.detection, copy.id, copy.name, reason, duplicate=True)
         result.duplicates_removed += 1
 
         def delete(alert_id: str = copy.id) -> str:
@@ -193,13 +193,13 @@ def reconcile(
 
 
 def _execute(plan: Plan, action: Action, client: CoralogixClient) -> str | None:
-    if action.action == "create":
+    if action.action == ActionKind.CREATE:
         assert action.properties is not None
         return str(client.create_alert(action.properties, _landed(plan.pack, action.properties))["id"])
-    if action.action == "update":
+    if action.action == ActionKind.UPDATE:
         assert action.properties is not None and action.alert_id is not None
         return str(client.replace_alert(action.alert_id, action.properties)["id"])
-    if action.action == "delete":
+    if action.action == ActionKind.DELETE:
         assert action.alert_id is not None
         client.delete_alert(action.alert_id)
         return action.alert_id

@@ -16,6 +16,7 @@ edited, say): listed, and deleted only with ``--prune``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from coralogix_pack.catalog.model import Catalog
@@ -33,9 +34,17 @@ from coralogix_pack.values.model import Values
 PLAN_FORMAT_VERSION = "1"
 
 
+class ActionKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    UNCHANGED = "unchanged"
+    RECONCILE = "reconcile"  # apply's own step: the list made after creating, to find copies
+
+
 @dataclass
 class Action:
-    action: str  # create | update | delete | unchanged
+    action: ActionKind
     detection: str
     alert_id: str | None
     name: str
@@ -88,9 +97,9 @@ class Plan:
 
     @property
     def changes(self) -> list[Action]:
-        return [a for a in self.actions if a.action != "unchanged"]
+        return [a for a in self.actions if a.action != ActionKind.UNCHANGED]
 
-    def count(self, action: str) -> int:
+    def count(self, action: ActionKind) -> int:
         return sum(1 for a in self.actions if a.action == action)
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,10 +108,10 @@ class Plan:
             "pack": {"name": self.pack, "version": self.version},
             "target": self.target,
             "summary": {
-                "create": self.count("create"),
-                "update": self.count("update"),
-                "delete": self.count("delete"),
-                "unchanged": self.count("unchanged"),
+                "create": self.count(ActionKind.CREATE),
+                "update": self.count(ActionKind.UPDATE),
+                "delete": self.count(ActionKind.DELETE),
+                "unchanged": self.count(ActionKind.UNCHANGED),
                 "drifted": len(self.drift),
                 "orphaned": len(self.orphans),
                 "conflicts": len(self.conflicts),
@@ -153,7 +162,7 @@ def _plan_detection(
     if wanted is None:
         for alert in alerts:
             action = Action(
-                "delete",
+                ActionKind.DELETE,
                 detection_id,
                 alert.id,
                 alert.name,
@@ -164,7 +173,9 @@ def _plan_detection(
         return
     if not alerts:
         plan.actions.append(
-            Action("create", detection_id, None, wanted["name"], "not in the account", properties=wanted)
+            Action(
+                ActionKind.CREATE, detection_id, None, wanted["name"], "not in the account", properties=wanted
+            )
         )
         return
     target = owned_view(wanted)
@@ -174,7 +185,7 @@ def _plan_detection(
             reason = f"unedited copy of {original.id} (same detection and content)"
             plan.actions.append(
                 Action(
-                    "delete",
+                    ActionKind.DELETE,
                     detection_id,
                     alert.id,
                     alert.name,
@@ -186,7 +197,9 @@ def _plan_detection(
             continue
         why = "edited since it was applied" if not alert.intact else "differs from " + keep.id
         reason = f"another alert of this detection ({why}); kept, pass --prune to delete it"
-        conflict = Action("delete", detection_id, alert.id, alert.name, reason, version=alert.version)
+        conflict = Action(
+            ActionKind.DELETE, detection_id, alert.id, alert.name, reason, version=alert.version
+        )
         if prune:
             conflict.reason = f"another alert of this detection ({why}); --prune deletes it"
             plan.actions.append(conflict)
@@ -220,7 +233,7 @@ def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert:
         plan.drift.append(Drift(detection_id, alert.id, changes))
     if not (changes or pack_changed):
         plan.actions.append(
-            Action("unchanged", detection_id, alert.id, wanted["name"], version=alert.version)
+            Action(ActionKind.UNCHANGED, detection_id, alert.id, wanted["name"], version=alert.version)
         )
         return
     reasons = [
@@ -228,7 +241,7 @@ def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert:
     ]
     plan.actions.append(
         Action(
-            "update",
+            ActionKind.UPDATE,
             detection_id,
             alert.id,
             wanted["name"],

@@ -14,7 +14,7 @@ from typing import Any
 
 from coralogix_pack.coralogix import vocabulary
 from coralogix_pack.deploy.diff import ABSENT, Change
-from coralogix_pack.deploy.plan import Action, Plan
+from coralogix_pack.deploy.plan import Action, ActionKind, Plan
 
 _HUMAN: dict[str, str] = {}
 for _table in (
@@ -99,7 +99,7 @@ def create_lines(action: Action, indent: str = "    ") -> list[str]:
     return lines
 
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+SYMBOLS = {ActionKind.CREATE: "+", ActionKind.UPDATE: "~", ActionKind.DELETE: "-"}
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -109,7 +109,7 @@ def plan_lines(plan: Plan) -> list[str]:
         head = f"{SYMBOLS[action.action]} {action.action} {action.detection}"
         head += f" ({action.alert_id})" if action.alert_id else ""
         lines.append(head + (f": {action.reason}" if action.reason else ""))
-        if action.action == "create":
+        if action.action == ActionKind.CREATE:
             lines += create_lines(action)
         for change in action.changes:
             lines += change_lines(change)

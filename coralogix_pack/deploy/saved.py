@@ -29,7 +29,7 @@ from coralogix_pack.core.errors import CoralogixPackError
 from coralogix_pack.core.redaction import redact_json
 from coralogix_pack.core.resources import SCHEMA_DIR
 from coralogix_pack.deploy.live import LiveAlert
-from coralogix_pack.deploy.plan import Action, Plan
+from coralogix_pack.deploy.plan import Action, ActionKind, Plan
 
 KIND = "coralogix-pack saved plan"
 FORMAT_VERSION = "2"
@@ -60,7 +60,7 @@ def _action_record(a: Action) -> dict[str, Any]:
         "name": a.name,
         "reason": a.reason,
         "duplicate": a.duplicate,
-        "properties": a.properties if a.action in ("create", "update") else None,
+        "properties": a.properties if a.action in (ActionKind.CREATE, ActionKind.UPDATE) else None,
     }
 
 
@@ -189,10 +189,10 @@ def _key(record: dict[str, Any]) -> str:
 
 def _problem(record: dict[str, Any], fresh: dict[str, Action], live: dict[str, LiveAlert], pack: str) -> str:
     action, detection, alert_id = record["action"], record["detection"], record["alert_id"]
-    if action == "create":
+    if action == ActionKind.CREATE:
         if not _owned_by(record["properties"], pack, detection):
             return "the alert it creates lacks this pack's ownership labels"
-    elif action != "unchanged":
+    elif action != ActionKind.UNCHANGED:
         alert = live.get(str(alert_id))
         if alert is None:
             return f"alert {alert_id} is not in the account"
@@ -233,7 +233,7 @@ def check_current(
                 f" ({record['alert_id']})" if record["alert_id"] else ""
             )
             problems.append(f"action {index} ({what}): {problem}")
-    missing = [a for key, a in planned.items() if key not in seen and a.action != "unchanged"]
+    missing = [a for key, a in planned.items() if key not in seen and a.action != ActionKind.UNCHANGED]
     problems += [f"{a.action} {a.detection}: needed now but not in the saved plan" for a in missing]
     if problems:
         raise StalePlan(

@@ -11,24 +11,39 @@ from __future__ import annotations
 import random
 from collections import deque
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 
-FAULT_KINDS = ("429", "500", "503", "drop", "slow", "lost")  # "midstream" (queries only) is scripted
+
+class FaultKind(StrEnum):
+    TOO_MANY = "429"
+    INTERNAL = "500"
+    UNAVAILABLE = "503"
+    DROP = "drop"  # the connection is closed without an answer
+    SLOW = "slow"  # the answer comes after ``delay`` seconds
+    LOST = "lost"  # the change is made, the answer never arrives
+    MIDSTREAM = "midstream"  # a query answer fails after it started (scripted only)
+
+
+FAULT_KINDS = tuple(k for k in FaultKind if k is not FaultKind.MIDSTREAM)  # what --fault-rate draws from
 
 
 @dataclass
 class Fault:
-    kind: str  # one of FAULT_KINDS
+    kind: FaultKind
     method: str | None = None  # only requests with this method; None = any
     path: str | None = None  # only requests whose path starts with this; None = any
     retry_after: float = 0.0
     delay: float = 2.0
+
+    def __post_init__(self) -> None:
+        self.kind = FaultKind(self.kind)  # scripts and tests may name it as text
 
 
 @dataclass
 class FaultPlan:
     scripted: deque[Fault] = field(default_factory=deque)
     rate: float = 0.0
-    kinds: tuple[str, ...] = FAULT_KINDS
+    kinds: tuple[FaultKind, ...] = FAULT_KINDS
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     slow_delay: float = 2.0
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from coralogix_pack.coralogix.api import ALERTS, API_PATH, QUERY_PATH
 from coralogix_pack.core.network import is_loopback
 from coralogix_pack.emulator.alert_spec import BadRequest, validate_properties
-from coralogix_pack.emulator.behaviour import Behaviour, FaultPlan
+from coralogix_pack.emulator.behaviour import Behaviour, FaultKind, FaultPlan
 from coralogix_pack.emulator.logs import CompileError, LogStore, answer_query
 from coralogix_pack.emulator.store import AlertStore
 
@@ -130,24 +130,28 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             with emulator.lock:
                 emulator.requests.append(record)
             fault = emulator.faults.next(method, url.path)
-            if fault and fault.kind == "drop":
+            if fault and fault.kind is FaultKind.DROP:
                 return self._drop()
-            if fault and fault.kind in ("429", "500", "503"):
-                headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.kind == "429" else {}
+            if fault and fault.kind in (FaultKind.TOO_MANY, FaultKind.INTERNAL, FaultKind.UNAVAILABLE):
+                headers = (
+                    {"Retry-After": f"{fault.retry_after:g}"} if fault.kind is FaultKind.TOO_MANY else {}
+                )
                 return self._reply(
                     record, int(fault.kind), {"code": int(fault.kind), "message": "injected fault"}, headers
                 )
-            if fault and fault.kind == "slow":
+            if fault and fault.kind is FaultKind.SLOW:
                 time.sleep(fault.delay)
             try:
                 if url.path == QUERY_PATH and method == "POST":
-                    return self._query(record, midstream_error=bool(fault and fault.kind == "midstream"))
+                    return self._query(
+                        record, midstream_error=bool(fault and fault.kind is FaultKind.MIDSTREAM)
+                    )
                 status, body = self._route(method, url.path, record)
             except (BadRequest, CompileError) as exc:
                 status, body = 400, {"code": 400, "message": f"Bad Request: {exc}"}
             except Exception as exc:  # a stand-in must answer, never drop a request with a trace
                 status, body = 500, {"code": 500, "message": f"emulator error: {type(exc).__name__}"}
-            if fault and fault.kind == "lost":
+            if fault and fault.kind is FaultKind.LOST:
                 return self._drop()  # the change happened; the answer never arrives
             self._reply(record, status, body)
 

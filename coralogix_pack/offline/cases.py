@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from coralogix_pack.catalog.model import Catalog, Detection, Scenario
+from coralogix_pack.catalog.model import Catalog, Detection, Kind, Scenario
 from coralogix_pack.core.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.lucene.evaluator import CompiledQuery, UnsupportedQuery, compile_query
 from coralogix_pack.lucene.syntax import QuerySyntaxError, without_field_prefix
@@ -59,7 +59,7 @@ def coverage_problems(detection: Detection) -> list[str]:
         problems.append("no test record that must match (add one under tests.cases with expect: match)")
     if not any(not c.expect_match for c in detection.cases):
         problems.append("no test record that must not match (add one with expect: no_match)")
-    if detection.kind == "threshold":
+    if detection.kind is Kind.THRESHOLD:
         if not any(s.expect_alerts > 0 for s in detection.scenarios):
             problems.append("no scenario that must fire (add one under tests.scenarios)")
         if not any(s.expect_alerts == 0 for s in detection.scenarios):

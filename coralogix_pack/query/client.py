@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,17 @@ QUERY_PERMISSIONS_HINT = (
     "the key needs the DataQuerying preset (LOGS.DATA-API#HIGH:READDATA, LOGS.DATA-API#LOW:READDATA, "
     "LEGACY-ARCHIVE-QUERIES:EXECUTE) to run queries"
 )
+
+
+class Tier(StrEnum):
+    """Where a DataPrime query reads (the API's spelling); ``pack doctor --tier`` uses the names."""
+
+    ARCHIVE = "TIER_ARCHIVE"
+    FREQUENT = "TIER_FREQUENT_SEARCH"
+
+    @classmethod
+    def named(cls, name: str) -> Tier:
+        return {"archive": cls.ARCHIVE, "frequent": cls.FREQUENT}[name.lower()]
 
 
 class QueryFailed(ApiError):
@@ -75,7 +87,7 @@ class QueryClient:
         timeout: float = 120.0,
         retry: RetryPolicy | None = None,
         interval: float = 60.0 / QUERIES_PER_MINUTE,
-        tier: str = "TIER_ARCHIVE",
+        tier: Tier = Tier.ARCHIVE,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.target = target

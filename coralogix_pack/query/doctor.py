@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from coralogix_pack.core.timeutil import format_time
 from coralogix_pack.deploy.answers import ApiError
 from coralogix_pack.deploy.client import CoralogixClient
-from coralogix_pack.deploy.plan import Plan
+from coralogix_pack.deploy.plan import ActionKind, Plan
 from coralogix_pack.query import dataprime
 from coralogix_pack.query.client import QUERY_PERMISSIONS_HINT, QueryClient, QueryFailed
 from coralogix_pack.values.model import Values
@@ -26,10 +27,16 @@ KEY_FIELD = "operationName"
 MAX_DEPTH = 4
 
 
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
 @dataclass
 class Check:
     name: str
-    status: str  # ok | warn | fail
+    status: Status
     message: str
     hint: str = ""
     details: dict[str, Any] = field(default_factory=dict)
@@ -51,7 +58,7 @@ class DoctorReport:
 
     @property
     def ok(self) -> bool:
-        return all(c.status != "fail" for c in self.checks)
+        return all(c.status is not Status.FAIL for c in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,24 +124,26 @@ class Doctor:
         self._managed()
         return DoctorReport(self.checks, self.recommended)
 
-    def _add(self, name: str, status: str, message: str, hint: str = "", **details: Any) -> None:
+    def _add(self, name: str, status: Status, message: str, hint: str = "", **details: Any) -> None:
         self.checks.append(Check(name, status, message, hint, details))
 
     def _alerts_api(self) -> None:
         try:
             listed = self.alerts.list_alerts()
         except ApiError as exc:
-            self._add("alerts api", "fail", str(exc), "use a key with the Alerts preset for plan and apply")
+            self._add(
+                "alerts api", Status.FAIL, str(exc), "use a key with the Alerts preset for plan and apply"
+            )
             return
-        self._add("alerts api", "ok", f"the key lists alert definitions ({len(listed)} in the account)")
+        self._add("alerts api", Status.OK, f"the key lists alert definitions ({len(listed)} in the account)")
 
     def _query_api(self) -> bool:
         try:
             self.queries.run(dataprime.sample(["source logs"], 1), self.start, self.end, limit=1)
         except QueryFailed as exc:
-            self._add("query api", "fail", str(exc), QUERY_PERMISSIONS_HINT)
+            self._add("query api", Status.FAIL, str(exc), QUERY_PERMISSIONS_HINT)
             return False
-        self._add("query api", "ok", f"the key runs DataPrime queries ({self.queries.tier})")
+        self._add("query api", Status.OK, f"the key runs DataPrime queries ({self.queries.tier})")
         return True
 
     def _records(self) -> list[Any]:
@@ -150,18 +159,18 @@ class Doctor:
                 dataprime.sample(activity, SAMPLE_ROWS), self.start, self.end, SAMPLE_ROWS
             ).rows
         except QueryFailed as exc:
-            self._add("activity log records", "fail", str(exc))
+            self._add("activity log records", Status.FAIL, str(exc))
             return []
         sample = [r.data for r in rows if any(True for _ in field_paths(r.data))]
         if not hits or not sample:
             hint = "check label_filters in the values file (application and subsystem names of the shipper)"
             message = f"{hits} {where} from {self.start} to {self.end}; none is an Azure Activity Log record"
             self._add(
-                "activity log records", "fail", message, hint, logs=hits, activity_log_sample=len(sample)
+                "activity log records", Status.FAIL, message, hint, logs=hits, activity_log_sample=len(sample)
             )
             return []
         message = f"{hits} {where} in the window; {len(sample)} Activity Log records sampled"
-        self._add("activity log records", "ok", message, logs=hits, activity_log_sample=len(sample))
+        self._add("activity log records", Status.OK, message, logs=hits, activity_log_sample=len(sample))
         return sample
 
     def _prefix(self, sample: list[Any]) -> str | None:
@@ -170,13 +179,13 @@ class Doctor:
         configured = self.values.field_prefix
         shown = f"under {prefix!r}" if prefix else "at the top of the user data"
         if prefix == configured:
-            self._add("field prefix", "ok", f"{KEY_FIELD} is {shown}, as configured", found=prefix)
+            self._add("field prefix", Status.OK, f"{KEY_FIELD} is {shown}, as configured", found=prefix)
             return prefix
         self.recommended["field_prefix"] = prefix
         hint = f"set field_prefix: {prefix}" if prefix else "remove field_prefix"
         self._add(
             "field prefix",
-            "fail",
+            Status.FAIL,
             f"{KEY_FIELD} is {shown}, but field_prefix is {configured!r}: the alerts would never match",
             f"{hint} in the values file (see the recommended snippet)",
             found=prefix,
@@ -190,19 +199,21 @@ class Doctor:
             values = [v for r in sample if isinstance(v := _value_at(r, prefix, name), str)]
             details[name] = _case(values) if values else "absent"
         message = ", ".join(f"{k} values are {v} case" for k, v in details.items())
-        self._add("value case", "ok", message + " (the catalog's queries match every case)", **details)
+        self._add("value case", Status.OK, message + " (the catalog's queries match every case)", **details)
 
     def _managed(self) -> None:
         try:
             plan = self.make_plan()
         except ApiError as exc:
-            self._add("managed alerts", "fail", str(exc))
+            self._add("managed alerts", Status.FAIL, str(exc))
             return
-        managed = plan.count("unchanged") + plan.count("update")
+        managed = plan.count(ActionKind.UNCHANGED) + plan.count(ActionKind.UPDATE)
         if not managed:
-            self._add("managed alerts", "warn", "no alert of this pack is deployed yet", "run pack apply")
+            self._add(
+                "managed alerts", Status.WARN, "no alert of this pack is deployed yet", "run pack apply"
+            )
             return
-        status = "warn" if plan.drift or plan.conflicts else "ok"
+        status = Status.WARN if plan.drift or plan.conflicts else Status.OK
         hint = "pack plan shows the edits; pack apply reverts them" if plan.drift else ""
         if plan.conflicts:
             hint = (hint + "; " if hint else "") + "conflicts are kept until you delete them or pass --prune"
@@ -218,7 +229,7 @@ class Doctor:
         if plan.notes:
             self._add(
                 "coralogix extension",
-                "warn",
+                Status.WARN,
                 "; ".join(plan.notes),
                 "keep one of the two: undeploy the extension's alerts, or disable the pack's detections",
             )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coralogix_pack.catalog.model import Catalog, Threshold
+from coralogix_pack.catalog.model import Catalog, Kind, Threshold
 from coralogix_pack.coralogix.ownership import RESERVED_LABELS
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import read_yaml_file
@@ -204,7 +204,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
     )
     for key, places, problem, hint in threshold_only:
         for detection_id, (file, line) in sorted(places.items()):
-            if detection_id in known and catalog.get(detection_id).kind != "threshold":
+            if detection_id in known and catalog.get(detection_id).kind is not Kind.THRESHOLD:
                 message = f"{detection_id!r} is an immediate detection{problem}"
                 yield Diagnostic(
                     file=file,
