@@ -64,6 +64,31 @@ class Validation:
     def ok(self) -> bool:
         return self.catalog is not None and not any(d.is_error for d in self.diagnostics)
 
+    def as_dict(self, shown: Sequence[Diagnostic] | None = None) -> dict[str, Any]:
+        """`pack validate --format json` (schemas/validate.schema.json), with ``shown`` (default:
+        every diagnostic)."""
+        catalog = self.catalog
+        return {
+            "format_version": "1",
+            "ok": self.ok,
+            "catalog": None
+            if catalog is None
+            else {"name": catalog.pack.name, "version": catalog.pack.version},
+            "detections": 0 if catalog is None else len(catalog.detections),
+            "diagnostics": [
+                {
+                    "file": d.file,
+                    "line": d.line,
+                    "field": d.path,
+                    "message": d.message,
+                    "hint": d.hint,
+                    "severity": str(d.severity),
+                    "code": d.code,
+                }
+                for d in (self.diagnostics if shown is None else shown)
+            ],
+        }
+
 
 def _dirs(catalog: PathLike | None, templates: PathLike | None) -> tuple[Path, Path]:
     return Path(catalog) if catalog else default_catalog_dir(), Path(

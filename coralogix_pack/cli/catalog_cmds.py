@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,7 +24,6 @@ from coralogix_pack.cli.runner import app, err, note, say
 
 if TYPE_CHECKING:
     from coralogix_pack.core.diagnostics import Diagnostic
-    from coralogix_pack.library import Validation
 
 
 @app.command()
@@ -68,7 +67,7 @@ def validate(
     shown = [d for d in result.diagnostics if provenance or d.code != PROVENANCE_CODE]
     vendor = [d for d in result.diagnostics if d.code == PROVENANCE_CODE]
     if fmt == "json":
-        print(json.dumps(validation_json(result, shown), indent=2, ensure_ascii=False))
+        print(json.dumps(result.as_dict(shown), indent=2, ensure_ascii=False))
     elif fmt == "github":
         for diagnostic in shown:
             print(github_annotation(diagnostic))
@@ -91,29 +90,6 @@ def validate(
             sources = source_note(result.catalog, values, selection.environment)
             say(f"{len(result.catalog.detections)} detections valid ({sources})")
     raise typer.Exit(0 if result.ok else 1)
-
-
-def validation_json(result: Validation, shown: list[Diagnostic]) -> dict[str, Any]:
-    """`pack validate --format json` (schemas/validate.schema.json)."""
-    catalog = result.catalog
-    return {
-        "format_version": "1",
-        "ok": result.ok,
-        "catalog": None if catalog is None else {"name": catalog.pack.name, "version": catalog.pack.version},
-        "detections": 0 if catalog is None else len(catalog.detections),
-        "diagnostics": [
-            {
-                "file": d.file,
-                "line": d.line,
-                "field": d.path,
-                "message": d.message,
-                "hint": d.hint,
-                "severity": str(d.severity),
-                "code": d.code,
-            }
-            for d in shown
-        ],
-    }
 
 
 def github_annotation(diagnostic: Diagnostic) -> str:
@@ -169,23 +145,22 @@ def render(
 ) -> None:
     """Render alert JSON, Lucene queries, the Terraform module and a manifest."""
     from coralogix_pack import library
+    from coralogix_pack.rendering.pipeline import RenderReport
 
     fmt = check_format(output)
     selection = select_environment(env, values)
     values = selection.values
     pack = library.load_pack(catalog, values, templates, allow_expired=allow_expired)
     rendered = library.render(pack)
-    report: dict[str, Any] = {
-        "format_version": "1",
-        "out": str(check if check is not None else out or "out"),
-        "alerts": len(rendered.alerts),
-        "files": len(rendered.files),
-    }
+    alerts, files = len(rendered.alerts), len(rendered.files)
     if check is not None:
         diff = library.check(rendered, check)
-        report.update(check=True, current=not diff, removed=[], kept=[])
         if fmt == "json":
-            print(json.dumps(report, indent=2))
+            print(
+                json.dumps(
+                    RenderReport(str(check), alerts, files, check=True, current=not diff).as_dict(), indent=2
+                )
+            )
         elif diff:
             sys.stdout.write(diff)
         else:
@@ -202,9 +177,7 @@ def render(
         err(f"{out / path}: kept: pack rendered it once but it was edited since; delete it if unwanted")
     if fmt == "json":
         print(
-            json.dumps(
-                {**report, "check": False, "current": True, "removed": removed, "kept": kept}, indent=2
-            )
+            json.dumps(RenderReport(str(out), alerts, files, removed=removed, kept=kept).as_dict(), indent=2)
         )
         return
     say(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,8 +30,7 @@ from coralogix_pack.cli.options import (
 from coralogix_pack.cli.runner import app, err, say, verbose
 
 if TYPE_CHECKING:
-    from coralogix_pack.deploy.apply import ApplyResult, Outcome
-    from coralogix_pack.deploy.plan import Plan
+    from coralogix_pack.deploy.apply import Outcome
 
 
 @app.command()
@@ -136,7 +135,7 @@ def apply(
     """Show the plan, ask for confirmation, then create, update and delete alerts."""
     from coralogix_pack import library
     from coralogix_pack.cli.reports import console, print_plan
-    from coralogix_pack.deploy.apply import check_delete_budget
+    from coralogix_pack.deploy.apply import apply_report, check_delete_budget
 
     fmt = check_format(output)
     out = console(stderr=fmt == "json")  # with --format json, stdout holds only the JSON result
@@ -163,7 +162,7 @@ def apply(
         print_plan(result, out)
         if dry_run or not result.changes:
             if fmt == "json":
-                print(json.dumps(_apply_json(result, None), indent=2, ensure_ascii=False))
+                print(json.dumps(apply_report(result, None), indent=2, ensure_ascii=False))
             raise typer.Exit(0)
         check_delete_budget(result, max_delete)
         if not auto_approve and not _confirm(len(result.changes), client.target.base_url):
@@ -178,7 +177,7 @@ def apply(
         if verbose():
             out.print(f"{len(client.calls)} API requests", markup=False)
     if fmt == "json":
-        print(json.dumps(_apply_json(result, applied), indent=2, ensure_ascii=False))
+        print(json.dumps(apply_report(result, applied), indent=2, ensure_ascii=False))
         raise typer.Exit(1 if applied.failed else 0)
     done = len(applied.outcomes) - len(applied.failed)
     if applied.duplicates_removed:
@@ -192,19 +191,6 @@ def apply(
     for failure in applied.failed:
         err(f"failed: {failure.describe()}: {failure.error}")
     raise typer.Exit(1 if applied.failed else 0)
-
-
-def _apply_json(plan: Plan, applied: ApplyResult | None) -> dict[str, Any]:
-    """`pack apply --format json` (schemas/apply.schema.json)."""
-    outcomes = [o.as_dict() for o in applied.outcomes] if applied else []
-    return {
-        "format_version": "1",
-        "plan": plan.as_dict(),
-        "applied": applied is not None,
-        "ok": not (applied and applied.failed),
-        "outcomes": outcomes,
-        "duplicates_removed": applied.duplicates_removed if applied else 0,
-    }
 
 
 def _confirm(changes: int, target: str) -> bool:
@@ -235,13 +221,13 @@ def export(
 ) -> None:
     """Write the managed alerts as the account holds them (for audits)."""
     from coralogix_pack import library
+    from coralogix_pack.deploy.export import export_report
 
     account = select_environment(env, None, region, domain, api_url)
     pack = library.load_pack(catalog, account.values, allow_expired=True)  # changes nothing
     with account.connect(api_key_file, timeout, retry_delay) as client:
         written = library.export(pack, client, out, force=force)
     if check_format(output) == "json":
-        files = [str(p) for p in written]
-        print(json.dumps({"format_version": "1", "out": str(out), "files": files}, indent=2))
+        print(json.dumps(export_report(out, written), indent=2))
     else:
         say(f"exported {len(written)} managed alert(s) to {out}")

@@ -204,3 +204,16 @@ def _execute(plan: Plan, action: Action, client: CoralogixClient) -> str | None:
         client.delete_alert(action.alert_id)
         return action.alert_id
     raise ValueError(action.action)
+
+
+def apply_report(plan: Plan, applied: ApplyResult | None) -> dict[str, Any]:
+    """`pack apply --format json` (schemas/apply.schema.json); ``applied`` None: nothing was run."""
+    outcomes = [o.as_dict() for o in applied.outcomes] if applied else []
+    return {
+        "format_version": "1",
+        "plan": plan.as_dict(),
+        "applied": applied is not None,
+        "ok": not (applied and applied.failed),
+        "outcomes": outcomes,
+        "duplicates_removed": applied.duplicates_removed if applied else 0,
+    }

@@ -89,3 +89,8 @@ def _write(path: Path, text: str) -> None:
         write_atomic(path, text)
     except OSError as exc:
         raise cannot_write(exc.filename or path, exc) from None
+
+
+def export_report(out: Path, written: list[Path]) -> dict[str, Any]:
+    """`pack export --format json` (schemas/export.schema.json)."""
+    return {"format_version": "1", "out": str(out), "files": [str(p) for p in written]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from coralogix_pack import __version__
@@ -15,6 +15,22 @@ from coralogix_pack.rendering.outdir import MANIFEST, sha256_text
 from coralogix_pack.rendering.terraform import TFVARS_FILE, render_module, tfvars
 from coralogix_pack.rendering.view import AlertView, alert_view
 from coralogix_pack.values.model import Values
+
+
+@dataclass
+class RenderReport:
+    """`pack render --format json` (schemas/render.schema.json)."""
+
+    out: str
+    alerts: int
+    files: int
+    check: bool = False
+    current: bool = True
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"format_version": "1", **asdict(self)}
 
 
 @dataclass(frozen=True)
