@@ -168,16 +168,12 @@ def write(
     root, the home folder or one of ``protected`` (the catalog and templates); one writer at a
     time (see ``coralogix_pack.core.outputs``)."""
     from coralogix_pack.core import outputs
-    from coralogix_pack.rendering.outdir import write_rendered, written_by_pack
+    from coralogix_pack.rendering.outdir import MANIFEST, write_rendered, written_by_pack
 
-    folder = Path(out)
-    outputs.check_path_length(folder)
-    with outputs.locked(folder):
-        guard = [Path(p) for p in protected]
-        outputs.claim(
-            folder, written_by_pack=written_by_pack, marker="manifest.json", force=force, protected=guard
-        )
-        outputs.remove_stale_staging(folder)
+    folder, guard = Path(out), [Path(p) for p in protected]
+    with outputs.claimed(
+        folder, written_by_pack=written_by_pack, marker=MANIFEST, force=force, protected=guard
+    ):
         return write_rendered(rendered.files, folder)
 
 
@@ -293,15 +289,11 @@ def export(
     that is new, empty or an earlier export (``force`` lifts that; never ``protected`` ones nor the
     catalog and templates)."""
     from coralogix_pack.core import outputs
-    from coralogix_pack.deploy.export import export_managed, written_by_pack
+    from coralogix_pack.deploy.export import INDEX, export_managed, written_by_pack
 
     folder = Path(out)
     guard = [pack.catalog.directory, pack.templates.directory, *(Path(p) for p in protected)]
-    outputs.check_path_length(folder)
-    with outputs.locked(folder):
-        outputs.claim(
-            folder, written_by_pack=written_by_pack, marker="index.json", force=force, protected=guard
-        )
+    with outputs.claimed(folder, written_by_pack=written_by_pack, marker=INDEX, force=force, protected=guard):
         return export_managed(client, pack.catalog.pack.name, folder)
 
 
@@ -373,10 +365,11 @@ def save_plan(
     ``out`` may replace only an earlier saved plan: never an input (a values file, anything in the
     catalog or templates folder, a file in ``protected``) nor any other existing file."""
     from coralogix_pack.core.files import write_atomic
-    from coralogix_pack.deploy.saved import SavedInputs, save
+    from coralogix_pack.deploy.saved import SavedInputs, check_destination, save
 
     destination = Path(out)
-    _check_plan_destination(destination, pack, [*values, *protected])
+    folders = [pack.catalog.directory, pack.templates.directory]
+    check_destination(destination, [Path(p) for p in (*values, *protected)], folders)
     inputs = SavedInputs(
         str(catalog) if catalog else None,
         str(templates) if templates else None,
@@ -386,34 +379,6 @@ def save_plan(
         write_atomic(destination, save(plan, desired(pack), inputs, prune))
     except OSError as exc:
         raise cannot_write(out, exc) from None
-
-
-def _check_plan_destination(out: Path, pack: LoadedPack, inputs: Sequence[PathLike]) -> None:
-    from coralogix_pack.deploy.saved import is_saved_plan
-
-    def refuse(why: str) -> PackError:
-        hint = "choose a new file name for --out (an earlier plan file may be replaced)"
-        return PackError(
-            [
-                Diagnostic(
-                    file=str(out),
-                    path="--out",
-                    message=f"refusing to write the plan: {why}",
-                    hint=hint,
-                    code="CXP712",
-                )
-            ]
-        )
-
-    target = out.resolve()
-    for item in inputs:
-        if Path(item).resolve() == target:
-            raise refuse(f"{out} is an input of this run ({item})")
-    for folder in (pack.catalog.directory, pack.templates.directory):
-        if target.is_relative_to(folder.resolve()):
-            raise refuse(f"{out} is inside the {folder} folder")
-    if out.is_symlink() or (out.exists() and not is_saved_plan(out)):
-        raise refuse(f"{out} exists and is not a plan saved by pack")
 
 
 def load_saved_plan(path: PathLike) -> SavedPlan:

@@ -159,3 +159,21 @@ def remove_stale_staging(out: Path) -> None:
         for entry in parent.iterdir():
             if pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def claimed(
+    out: Path,
+    *,
+    written_by_pack: Callable[[Path], bool],
+    marker: str,
+    force: bool = False,
+    protected: Sequence[Path] = (),
+) -> Iterator[None]:
+    """Hold ``out`` for writing: its lock taken, the folder checked (``claim``), the leftovers of
+    a killed first write removed."""
+    check_path_length(out)
+    with locked(out):
+        claim(out, written_by_pack=written_by_pack, marker=marker, force=force, protected=protected)
+        remove_stale_staging(out)
+        yield

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from coralogix_pack.coralogix.alertdef import canonical_json
 from coralogix_pack.coralogix.ownership import DETECTION_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PACK_LABEL
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
 from coralogix_pack.core.errors import CoralogixPackError
 from coralogix_pack.core.redaction import redact_json
 from coralogix_pack.core.resources import SCHEMA_DIR
@@ -243,3 +245,32 @@ def check_current(
             + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
         )
     return fresh
+
+
+def check_destination(out: Path, inputs: Sequence[Path], folders: Sequence[Path]) -> None:
+    """Refuse a plan file that would replace an input of the run, anything inside ``folders``
+    (the catalog and templates), or an existing file that is not a saved plan."""
+
+    def refuse(why: str) -> PackError:
+        hint = "choose a new file name for --out (an earlier plan file may be replaced)"
+        return PackError(
+            [
+                Diagnostic(
+                    file=str(out),
+                    path="--out",
+                    message=f"refusing to write the plan: {why}",
+                    hint=hint,
+                    code="CXP712",
+                )
+            ]
+        )
+
+    target = out.resolve()
+    for item in inputs:
+        if Path(item).resolve() == target:
+            raise refuse(f"{out} is an input of this run ({item})")
+    for folder in folders:
+        if target.is_relative_to(folder.resolve()):
+            raise refuse(f"{out} is inside the {folder} folder")
+    if out.is_symlink() or (out.exists() and not is_saved_plan(out)):
+        raise refuse(f"{out} exists and is not a plan saved by pack")
