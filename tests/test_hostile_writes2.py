@@ -149,3 +149,21 @@ def test_render_check_ignores_a_file_named_out(cli, tmp_path, monkeypatch):
     assert cli("render", "--out", tmp_path / "o").code == 0
     assert cli("render", "--check", tmp_path / "o").code == 0
     assert os.path.isfile(tmp_path / "out")
+
+
+def test_a_hand_edited_export_is_not_replaced_without_force(cli, tmp_path, monkeypatch):
+    from coralogix_pack.emulator import Emulator
+
+    key = "cxtp_Export_Edit_Key_55667788"
+    monkeypatch.setenv("CORALOGIX_API_KEY", key)
+    with Emulator(key) as server:
+        args = ["--api-url", server.base_url, "--retry-base-delay", "0"]
+        assert cli("apply", "--auto-approve", "--only", "vm-deleted", *args).code == 0
+        out = tmp_path / "export"
+        assert cli("export", "--out", out, *args).code == 0
+        edited = out / "vm-deleted.json"
+        edited.write_text(edited.read_text().replace("Azure VM deleted", "my annotated copy"))
+        refused = cli("export", "--out", out, *args)
+        assert refused.code == 1 and "--force" in refused.err and "my annotated copy" in edited.read_text()
+        assert cli("export", "--out", out, "--force", *args).code == 0
+        assert "my annotated copy" not in edited.read_text()

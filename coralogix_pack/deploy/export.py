@@ -16,7 +16,7 @@ from typing import Any
 from coralogix_pack.coralogix.ownership import DETECTION_LABEL
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, cannot_write
 from coralogix_pack.core.files import write_atomic
-from coralogix_pack.core.redaction import redact_json
+from coralogix_pack.core.redaction import redact, redact_json
 from coralogix_pack.deploy.client import CoralogixClient
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 
@@ -56,7 +56,8 @@ def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
         stem = safe_stem(_detection(alert))
         name = f"{stem}.json" if stem not in used else f"{stem}.{_safe_id(alert.get('id'))}.json"
         used.add(stem)
-        _write(out / name, json.dumps(alert, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        text = redact(json.dumps(alert, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        _write(out / name, text)
         written.append(out / name)
         index.append(
             {
@@ -64,6 +65,7 @@ def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
                 "detection": _detection(alert),
                 "id": alert.get("id"),
                 "alertVersionId": alert.get("alertVersionId"),
+                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             }
         )
     summary = {"generator": GENERATOR, "pack": pack, "target": client.target.base_url, "alerts": index}
@@ -72,12 +74,23 @@ def export_managed(client: CoralogixClient, pack: str, out: Path) -> list[Path]:
 
 
 def written_by_pack(out: Path) -> bool:
-    """``out`` holds an index.json that `pack export` wrote."""
+    """``out`` is an earlier export, untouched since: its index.json was written by `pack
+    export`, every file it lists still holds the bytes exported, and nothing else is there. A
+    hand-edited export is somebody's work: only --force replaces it."""
     try:
         index = json.loads((out / INDEX).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        entries = index["alerts"] if isinstance(index, dict) and index.get("generator") == GENERATOR else None
+        if not isinstance(entries, list):
+            return False
+        recorded = {e["file"]: e["sha256"] for e in entries}
+        present = {p.name for p in out.iterdir()} - {INDEX}
+        if not present <= set(recorded):
+            return False
+        return all(
+            hashlib.sha256((out / name).read_bytes()).hexdigest() == recorded[name] for name in present
+        )
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError):
         return False
-    return isinstance(index, dict) and index.get("generator") == GENERATOR
 
 
 def _detection(alert: dict[str, Any]) -> Any:
