@@ -131,17 +131,21 @@ def load_pack(
     templates: PathLike | None = None,
     *,
     allow_expired: bool = False,
+    render_checks: bool = True,
 ) -> LoadedPack:
     """The catalog (default: the bundled one), values files (merged in order) and templates, validated.
 
     Raises PackError with every error found; an exception past its ``expires`` date is one unless
-    ``allow_expired``.
+    ``allow_expired``. Commands that only evaluate or read (test, backtest, export) pass
+    ``render_checks=False``: the limits of rendered names and descriptions are not checked then.
     """
     from coralogix_pack.rendering.validation import load_inputs
 
     catalog_dir, templates_dir = _dirs(catalog, templates)
     paths = [Path(v) for v in values]
-    loaded, settings, engine = load_inputs(catalog_dir, templates_dir, paths, allow_expired=allow_expired)
+    loaded, settings, engine = load_inputs(
+        catalog_dir, templates_dir, paths, allow_expired=allow_expired, render_checks=render_checks
+    )
     return LoadedPack(loaded, settings, engine)
 
 

@@ -224,7 +224,9 @@ def export(
     from coralogix_pack.deploy.export import export_report
 
     account = select_environment(env, None, region, domain, api_url)
-    pack = library.load_pack(catalog, account.values, allow_expired=True)  # changes nothing
+    pack = library.load_pack(
+        catalog, account.values, allow_expired=True, render_checks=False
+    )  # changes nothing
     with account.connect(api_key_file, timeout, retry_delay) as client:
         written = library.export(pack, client, out, force=force)
     if check_format(output) == "json":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,11 @@ class Templates:
                 ]
             )
         self.directory = directory
-        self.env = _environment(directory)
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        """Built on first use: commands that render nothing never read the templates."""
+        return _environment(self.directory)
 
     def render(self, name: str, **context: Any) -> str:
         try:

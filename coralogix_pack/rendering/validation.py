@@ -15,8 +15,10 @@ from coralogix_pack.values.model import Values, load_values
 
 
 def _checked(
-    catalog_dir: Path, templates_dir: Path, values_files: list[Path]
+    catalog_dir: Path, templates_dir: Path, values_files: list[Path], *, rendered: bool = True
 ) -> tuple[Catalog | None, Values | None, Templates | None, list[Diagnostic]]:
+    """``rendered`` False: the checks of what only a render sends (names and descriptions against
+    the API's limits) are left out, for commands that evaluate or read and never render."""
     catalog, found = load_catalog_with_diagnostics(catalog_dir)
     if catalog is None:
         return None, None, None, found
@@ -24,7 +26,7 @@ def _checked(
     try:
         values = load_values(values_files, catalog) if values_files else Values()
         templates = Templates(templates_dir)
-        for detection in catalog.detections:
+        for detection in catalog.detections if rendered else ():
             description = alert_description(detection, catalog, templates, values)
             found += checks.check_lengths(detection, alert_name(detection, values), description)
             found += checks.check_stated_threshold(detection)
@@ -51,11 +53,19 @@ def validate(
 
 
 def load_inputs(
-    catalog_dir: Path, templates_dir: Path, values_files: list[Path], *, allow_expired: bool = False
+    catalog_dir: Path,
+    templates_dir: Path,
+    values_files: list[Path],
+    *,
+    allow_expired: bool = False,
+    render_checks: bool = True,
 ) -> tuple[Catalog, Values, Templates]:
     """Everything a render needs, validated; raises PackError listing every problem. An expired
-    exception is an error unless ``allow_expired``, as in ``validate``."""
-    catalog, values, templates, found = _checked(catalog_dir, templates_dir, values_files)
+    exception is an error unless ``allow_expired``, as in ``validate``; ``render_checks`` False
+    leaves out the checks of what only a render sends."""
+    catalog, values, templates, found = _checked(
+        catalog_dir, templates_dir, values_files, rendered=render_checks
+    )
     if values is not None:
         found += [d for d in expiry_diagnostics(values, allow_expired=allow_expired) if d.is_error]
     if catalog is None or values is None or templates is None or errors_only(found):
