@@ -75,18 +75,7 @@ class Validation:
             if catalog is None
             else {"name": catalog.pack.name, "version": catalog.pack.version},
             "detections": 0 if catalog is None else len(catalog.detections),
-            "diagnostics": [
-                {
-                    "file": d.file,
-                    "line": d.line,
-                    "field": d.path,
-                    "message": d.message,
-                    "hint": d.hint,
-                    "severity": str(d.severity),
-                    "code": d.code,
-                }
-                for d in (self.diagnostics if shown is None else shown)
-            ],
+            "diagnostics": [d.as_dict() for d in (self.diagnostics if shown is None else shown)],
         }
 
 

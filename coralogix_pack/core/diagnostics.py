@@ -37,6 +37,18 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def as_dict(self) -> dict[str, object]:
+        """As `pack validate --format json` lists it (schemas/validate.schema.json)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.path,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": str(self.severity),
+            "code": self.code,
+        }
+
     def format(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.path}:" if self.path else ""
