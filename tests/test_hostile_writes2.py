@@ -81,7 +81,9 @@ def test_export_follows_the_same_rules(cli, tmp_path, monkeypatch):
         before = _snapshot(rendered)
         refused = cli("export", "--out", rendered / "alerts", *args)
         assert refused.code == 1 and _snapshot(rendered) == before
-        into_catalog = cli("export", "--out", Path("catalog"), "--force", *args)
+        from conftest import CATALOG
+
+        into_catalog = cli("export", "--catalog", CATALOG, "--out", CATALOG, "--force", *args)
         assert into_catalog.code == 1 and "refusing to write into" in into_catalog.err
         out = tmp_path / "export"
         assert cli("export", "--out", out, *args).code == 0
