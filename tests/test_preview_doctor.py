@@ -183,3 +183,26 @@ def test_json_outputs_follow_their_shipped_schemas(cli, account):
         result = _cli(cli, account, command, *WINDOW, "--format", "json")
         validator = Draft202012Validator(json.loads((SCHEMA_DIR / schema).read_text()))
         assert list(validator.iter_errors(json.loads(result.out))) == [], command
+
+
+def test_doctor_lists_conflicts_and_the_coralogix_extension_twin(cli, account):
+    from jsonschema import Draft202012Validator
+
+    from coralogix_pack.core.resources import SCHEMA_DIR
+
+    assert _cli(cli, account, "apply", "--auto-approve", "--retry-base-delay", "0").code == 0
+    original = next(iter(account.alerts.values()))
+    copy = json.loads(json.dumps(original["alertDefProperties"]))
+    copy["name"] = "the platform team's copy"
+    conflict = account.put_alert(copy)["id"]
+    account.put_alert({"name": "A Virtual Machine was deleted", "logsImmediate": {}})
+    report = json.loads(_cli(cli, account, "doctor", *WINDOW, "--format", "json").out)
+    validator = Draft202012Validator(json.loads((SCHEMA_DIR / "doctor.schema.json").read_text()))
+    assert list(validator.iter_errors(report)) == []
+    checks = {c["name"]: c for c in report["checks"]}
+    managed = checks["managed alerts"]
+    assert managed["status"] == "warn" and [c["alert_id"] for c in managed["conflicts"]] == [conflict]
+    assert "the platform team's copy" in managed["message"]
+    twin = checks["coralogix extension"]
+    assert twin["status"] == "warn" and "vm-deleted" in twin["message"]
+    assert "two alerts" in twin["message"]
