@@ -1,7 +1,7 @@
 """coralogix-pack: detections as code for Coralogix.
 
 The public API is in ``coralogix_pack.library`` and re-exported here, loaded on first use so the
-CLI starts fast (see README, "Use as a library").
+CLI starts fast (see docs/library.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Each query is compiled once into a tree of small matcher objects; a record is
 wrapped in a Document that caches the tokens of every field it is asked for,
 so one record is tokenised at most once per field however many terms look at it.
 
-Semantics (see README "Evaluator semantics"):
+Semantics (see docs/testing.md, "Evaluator semantics"):
 - a text value is split into tokens on every character that is not a letter or
   a digit; a term matches a field when it equals one of its tokens, a phrase when
   its tokens appear consecutively; ``*`` and ``?`` wildcards apply to one token;
