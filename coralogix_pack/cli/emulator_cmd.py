@@ -31,7 +31,9 @@ def emulator(
     behaviours: Annotated[
         list[str] | None,
         typer.Option(
-            "--behaviour", metavar="NAME", help="Backend behaviour to emulate; repeat (see docs/deploying.md)."
+            "--behaviour",
+            metavar="NAME",
+            help="Backend behaviour to emulate; repeat (see docs/deploying.md).",
         ),
     ] = None,
     logs: Annotated[
