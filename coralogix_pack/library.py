@@ -241,13 +241,18 @@ def plan(pack: LoadedPack, client: CoralogixClient, *, prune: bool = False, only
 
 
 def _plan_from(
-    pack: LoadedPack, live: list[dict[str, Any]], target: str, prune: bool, only: Iterable[str]
+    pack: LoadedPack,
+    live: list[dict[str, Any]],
+    target: str,
+    prune: bool,
+    only: Iterable[str],
+    wanted: dict[str, dict[str, Any]] | None = None,
 ) -> Plan:
     from coralogix_pack.deploy.plan import make_plan
     from coralogix_pack.deploy.vendor import vendor_twins
 
     chosen = select(pack.catalog, only, "--only")
-    wanted = desired(pack)
+    wanted = wanted if wanted is not None else desired(pack)
     meta = pack.catalog.pack
     result = make_plan(meta.name, meta.version, target, wanted, live, prune=prune, only=chosen)
     result.notes += [t.note() for t in vendor_twins(pack.catalog, wanted, live, meta.name)]
@@ -385,6 +390,6 @@ def saved_plan_if_current(saved: SavedPlan, pack: LoadedPack, client: CoralogixC
     account, does exactly what it says; raises StalePlan naming every action that differs."""
     from coralogix_pack.deploy.saved import check_current
 
-    live = client.list_alerts()
-    fresh = _plan_from(pack, live, client.target.base_url, saved.prune, saved.only)
-    return check_current(saved, client.target.base_url, desired(pack), live, fresh)
+    live, wanted = client.list_alerts(), desired(pack)
+    fresh = _plan_from(pack, live, client.target.base_url, saved.prune, saved.only, wanted)
+    return check_current(saved, client.target.base_url, wanted, live, fresh)

@@ -110,7 +110,7 @@ def backtest(
     from coralogix_pack import library
     from coralogix_pack.cli.reports import console, print_backtest
     from coralogix_pack.core.timeutil import time_bounds
-    from coralogix_pack.offline.backtest import BacktestOptions, check_inputs
+    from coralogix_pack.offline.backtest import BacktestOptions
     from coralogix_pack.offline.progress import byte_progress
 
     fmt = check_format(output)
@@ -125,7 +125,6 @@ def backtest(
         reorder_seconds=reorder_window,
         jobs=jobs,
     )
-    check_inputs(list(files), options)  # before the catalog is read: a typo in a path is told first
     selection = select_environment(env, values)
     pack = library.load_pack(
         catalog, selection.values, allow_expired=True, render_checks=False

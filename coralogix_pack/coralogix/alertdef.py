@@ -211,4 +211,9 @@ def _inherit(view: dict[str, Any]) -> None:
 
 def content_hash(properties: dict[str, Any]) -> str:
     """Hash of the owned fields; the hash label itself is excluded."""
-    return hashlib.sha256(canonical_json(owned_view(properties)).encode("utf-8")).hexdigest()[:16]
+    return view_hash(owned_view(properties))
+
+
+def view_hash(view: dict[str, Any]) -> str:
+    """The content hash of an owned view (``owned_view``)."""
+    return hashlib.sha256(canonical_json(view).encode("utf-8")).hexdigest()[:16]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from coralogix_pack.coralogix.alertdef import canonical_json, owned_view
 from coralogix_pack.coralogix.ownership import DETECTION_LABEL, HASH_LABEL
 from coralogix_pack.core.errors import CoralogixPackError
 from coralogix_pack.deploy.answers import ApiError, NotFound
@@ -121,11 +120,9 @@ def copies_to_remove(alerts: list[dict[str, Any]], pack: str) -> list[tuple[Live
     alert listed twice is one alert.
     """
     groups: dict[tuple[str, str], list[LiveAlert]] = {}
-    for alert in {a.id: a for a in managed_alerts(alerts, pack)}.values():
-        if not alert.intact:
-            continue
-        content = canonical_json(owned_view(alert.properties))
-        groups.setdefault((alert.detection, content), []).append(alert)
+    for alert in managed_alerts(alerts, pack):
+        if alert.intact:
+            groups.setdefault((alert.detection, alert.content), []).append(alert)
     pairs = []
     for group in groups.values():
         kept, *copies = sorted(group, key=lambda a: a.age)

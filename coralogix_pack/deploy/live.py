@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from coralogix_pack.coralogix.alertdef import content_hash
+from coralogix_pack.coralogix.alertdef import canonical_json, owned_view, view_hash
 from coralogix_pack.coralogix.ownership import (
     DETECTION_LABEL,
     HASH_LABEL,
@@ -48,9 +48,19 @@ class LiveAlert:
         return value if isinstance(value, str) else None
 
     @cached_property
+    def owned(self) -> dict[str, Any]:
+        """Its owned fields, defaults explicit (``alertdef.owned_view``)."""
+        return owned_view(self.properties)
+
+    @cached_property
+    def content(self) -> str:
+        """The owned fields as canonical text: equal for alerts the API treats alike."""
+        return canonical_json(self.owned)
+
+    @cached_property
     def intact(self) -> bool:
         """Its owned fields still hash to the label it was applied with: not edited since."""
-        return self.applied_hash is not None and self.applied_hash == content_hash(self.properties)
+        return self.applied_hash is not None and self.applied_hash == view_hash(self.owned)
 
     @property
     def version(self) -> str | None:
@@ -72,4 +82,6 @@ class LiveAlert:
 
 
 def managed_alerts(alerts: list[dict[str, Any]], pack: str) -> list[LiveAlert]:
-    return [a for a in map(LiveAlert, alerts) if a.managed_by(pack)]
+    """This pack's alerts, each once: an alert a server lists twice is one alert."""
+    unique = {a.id: a for a in map(LiveAlert, alerts) if a.managed_by(pack)}
+    return list(unique.values())

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from coralogix_pack.catalog.model import Catalog
-from coralogix_pack.coralogix.alertdef import canonical_json, owned_view
+from coralogix_pack.coralogix.alertdef import owned_view
 from coralogix_pack.coralogix.ownership import (
     HASH_LABEL,
 )
@@ -141,7 +141,7 @@ def make_plan(
     prune: bool = False,
     only: list[str] | None = None,
 ) -> Plan:
-    managed = list({a.id: a for a in managed_alerts(live, pack)}.values())  # listed twice: one alert
+    managed = managed_alerts(live, pack)
     by_detection: dict[str, list[LiveAlert]] = {}
     for alert in sorted(managed, key=lambda a: a.age):
         by_detection.setdefault(alert.detection, []).append(alert)
@@ -179,7 +179,7 @@ def _plan_detection(
         )
         return
     target = owned_view(wanted)
-    keep, *extra = sorted(alerts, key=lambda a: (not a.intact, owned_view(a.properties) != target, a.age))
+    keep, *extra = sorted(alerts, key=lambda a: (not a.intact, a.owned != target, a.age))
     for alert, original in _copies_and_conflicts(keep, extra):
         if original is not None:
             reason = f"unedited copy of {original.id} (same detection and content)"
@@ -214,16 +214,16 @@ def _copies_and_conflicts(
     originals: dict[str, LiveAlert] = {}
     for alert in sorted([keep, *extra], key=lambda a: a.age):
         if alert.intact:
-            originals.setdefault(canonical_json(owned_view(alert.properties)), alert)
+            originals.setdefault(alert.content, alert)
     out: list[tuple[LiveAlert, LiveAlert | None]] = []
     for alert in extra:
-        original = originals.get(canonical_json(owned_view(alert.properties))) if alert.intact else None
+        original = originals.get(alert.content) if alert.intact else None
         out.append((alert, original if original is not None and original is not alert else None))
     return out
 
 
 def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert: LiveAlert) -> None:
-    live = owned_view(alert.properties)
+    live = alert.owned
     # Drift: the owned fields no longer hash to what was applied. Exact while the pack is
     # unchanged; when it changed, the update rewrites those fields anyway.
     drifted = not alert.intact
