@@ -97,3 +97,37 @@ def is_inside(path: Path, folder: Path) -> bool:
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return False
     return True
+
+
+class Unreadable(Exception):
+    """Why ``read_bounded`` read nothing, in words for a message."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. Opened without blocking, so a FIFO,
+    a device such as /dev/zero or an oversized file is refused before a byte is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from None
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable("not a regular file")
+        if info.st_size > limit:
+            raise Unreadable(f"{info.st_size:,} bytes, over the {_size(limit)} allowed")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(exc.strerror or str(exc)) from None
+    if len(data) > limit:
+        raise Unreadable(f"over the {_size(limit)} allowed (it grew while being read)")
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 2**10} KiB"

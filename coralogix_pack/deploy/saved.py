@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +26,7 @@ from coralogix_pack.coralogix.alertdef import canonical_json
 from coralogix_pack.coralogix.ownership import DETECTION_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PACK_LABEL
 from coralogix_pack.core.diagnostics import Diagnostic, PackError
 from coralogix_pack.core.errors import CoralogixPackError
+from coralogix_pack.core.files import Unreadable, read_bounded
 from coralogix_pack.core.redaction import redact_json
 from coralogix_pack.core.resources import SCHEMA_DIR
 from coralogix_pack.deploy.live import LiveAlert
@@ -105,29 +104,11 @@ class SavedPlan:
         return list(self.document["only"] or [])
 
 
-def read_capped(path: Path, what: str) -> bytes:
-    """The bytes of a regular file of at most MAX_PLAN_BYTES, read without ever blocking: a FIFO,
-    a device such as /dev/zero or an oversized file is refused before it is read."""
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise StalePlan(f"{path} is not a regular file; {what} must be a file written by pack plan --out")
-        if info.st_size > MAX_PLAN_BYTES:
-            raise StalePlan(
-                f"{path} is {info.st_size:,} bytes, over the {MAX_PLAN_BYTES // 2**20} MiB a {what} may have"
-            )
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as handle:
-            data = handle.read(MAX_PLAN_BYTES + 1)
-    except OSError as exc:
-        raise StalePlan(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_PLAN_BYTES:
-        raise StalePlan(f"{path} grew past {MAX_PLAN_BYTES // 2**20} MiB while being read")
-    return data
-
-
 def _parse(path: Path) -> Any:
-    data = read_capped(path, "the saved plan")
+    try:
+        data = read_bounded(path, MAX_PLAN_BYTES)
+    except Unreadable as exc:
+        raise StalePlan(f"cannot read the saved plan {path}: {exc.reason}") from None
     try:
         return json.loads(data)
     except RecursionError:

@@ -17,9 +17,11 @@ from coralogix_pack.coralogix.api import (
 )
 from coralogix_pack.core import redaction
 from coralogix_pack.core.errors import CoralogixPackError
+from coralogix_pack.core.files import Unreadable, read_bounded
 from coralogix_pack.core.network import is_loopback
 
 KEY_ENV = "CORALOGIX_API_KEY"
+MAX_KEY_FILE_BYTES = 64 * 2**10
 REGION_ENV = "CORALOGIX_REGION"  # pack's own name, kept for existing set-ups
 PROVIDER_ENV = "CORALOGIX_ENV"  # the Terraform provider's: a region or an alias
 DOMAIN_ENV = "CORALOGIX_DOMAIN"  # the Terraform provider's: a Coralogix domain
@@ -133,14 +135,11 @@ def read_api_key(key_file: Path | None) -> str:
 
 
 def _read_key_file(key_file: Path) -> str:
-    if key_file.exists() and not key_file.is_file():
-        raise TargetError(f"the API key file {key_file} is not a regular file", "pass the path of a file")
     try:
-        with key_file.open("rb") as handle:
-            data = handle.read(65537)  # never more: a key is a few dozen bytes
-    except OSError as exc:
+        data = read_bounded(key_file, MAX_KEY_FILE_BYTES)  # a key is a few dozen bytes
+    except Unreadable as exc:
         raise TargetError(
-            f"cannot read the API key file {key_file}: {exc.strerror}", "check the path"
+            f"cannot read the API key file {key_file}: {exc.reason}", "check the path"
         ) from None
     try:
         text = data.decode("utf-8-sig")  # editors on Windows save a BOM
@@ -150,8 +149,6 @@ def _read_key_file(key_file: Path) -> str:
         ) from None
     if not text.strip():
         raise TargetError(f"the API key file {key_file} is empty", "put the key on the first line")
-    if len(data) > 65536:
-        raise TargetError(f"the API key file {key_file} is over 64 KiB", "keep only the key in it")
     return text
 
 

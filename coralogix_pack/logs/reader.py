@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 
 class Location(NamedTuple):
-    """Where a record or a skip is: a file, a line (0: the whole file) and the 1-based index of a
+    """Location a record or a skip is: a file, a line (0: the whole file) and the 1-based index of a
     record inside an Event Hub message (0: none). A tuple, so the hot path builds it cheaply; text
     only when printed."""
 
@@ -58,9 +58,6 @@ class Location(NamedTuple):
     def shifted(self, lines: int) -> Location:
         """The same place in a file whose first ``lines`` lines a worker did not see."""
         return self._replace(line=self.line + lines) if self.line else self
-
-
-Where = Location
 
 
 class SkipKind(StrEnum):
@@ -143,11 +140,11 @@ class Reader:
         self.unparsed = 0
         self.window = window
 
-    def __iter__(self) -> Iterator[tuple[dict[str, Any], Where]]:
+    def __iter__(self) -> Iterator[tuple[dict[str, Any], Location]]:
         for path in self.paths:
             yield from self._file(path) if self.window is None else self.segment(path, *self.window)
 
-    def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Where]]:
+    def _file(self, path: Path) -> Iterator[tuple[dict[str, Any], Location]]:
         try:
             handle = open_input(path, self.on_bytes)
         except READ_ERRORS as exc:
@@ -162,7 +159,7 @@ class Reader:
             reason = f"stopped reading this file: {why(exc)}"
             self.on_skip(Skipped(Location(path, self._at + 1), reason, SkipKind.UNREADABLE))
 
-    def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
+    def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Location]]:
         first = bounded_line(handle)
         start = 2
         if first.lstrip().startswith((b"{", b"[")) and not parses(first):
@@ -186,7 +183,7 @@ class Reader:
         yield from self._line(path, start - 1, first)
         yield from self._ndjson(path, handle, start)
 
-    def segment(self, path: Path, start: int, end: int) -> Iterator[tuple[dict[str, Any], Where]]:
+    def segment(self, path: Path, start: int, end: int) -> Iterator[tuple[dict[str, Any], Location]]:
         """The NDJSON lines of ``path`` from byte ``start`` (a line start) to ``end``, numbered from
         1 at ``start``; the first segment of a file is read like the whole file. ``lines_read``
         then says how many lines it held."""
@@ -204,7 +201,7 @@ class Reader:
     def lines_read(self) -> int:
         return self._at
 
-    def _ndjson(self, path: Path, handle: IO[bytes], start: int) -> Iterator[tuple[dict[str, Any], Where]]:
+    def _ndjson(self, path: Path, handle: IO[bytes], start: int) -> Iterator[tuple[dict[str, Any], Location]]:
         """Lines from ``handle`` numbered from ``start``, through the raw scan when there is one."""
         scan = self.raw_scan.lines_to_parse if self.raw_scan is not None else every_line
         read = 0  # lines read so far
@@ -226,7 +223,7 @@ class Reader:
             read += count
             self._at = start - 1 + read
 
-    def _line(self, path: Path, line_number: int, line: bytes) -> Iterator[tuple[dict[str, Any], Where]]:
+    def _line(self, path: Path, line_number: int, line: bytes) -> Iterator[tuple[dict[str, Any], Location]]:
         if not line.strip():
             return
         try:
@@ -249,7 +246,7 @@ class Reader:
             if mapped is not None:
                 yield mapped, where
 
-    def _csv(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Where]]:
+    def _csv(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Location]]:
         """A Log Analytics (AzureActivity) CSV export: a header row, then one record per row."""
         import csv
 
@@ -272,7 +269,7 @@ class Reader:
             )
             self.on_skip(Skipped(Location(path, rows.line_num), reason, SkipKind.UNREADABLE))
 
-    def _mapped(self, record: dict[str, Any], where: Where) -> dict[str, Any] | None:
+    def _mapped(self, record: dict[str, Any], where: Location) -> dict[str, Any] | None:
         """The record in Event Hub form; an unknown shape is reported (its keys once per file)."""
         mapped, _ = to_eventhub(record, self.input_format)
         if mapped is None:
