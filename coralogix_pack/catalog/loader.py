@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coralogix_pack.catalog import checks
+from coralogix_pack.catalog import checks, kind_checks
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
@@ -25,8 +25,22 @@ def _indent(text: str, line: int) -> int:
 
 
 def _lines(doc: YamlDocument) -> dict[str, int]:
-    keys = ["id", "title", "description", "query", "mitre", "mitre.tactic", "mitre.vendor", "tests"]
+    keys = [
+        "id",
+        "title",
+        "description",
+        "query",
+        "mitre",
+        "mitre.tactic",
+        "mitre.vendor",
+        "tests",
+        "threshold",
+    ]
+    keys += ["new_value", "unique_count", "flow"]
     lines = {key: doc.line_of(tuple(key.split("."))) for key in keys}
+    stages = doc.data.get("flow", {}).get("stages", []) if isinstance(doc.data.get("flow"), dict) else []
+    for index in range(len(stages) if isinstance(stages, list) else 0):
+        lines[f"flow.stages[{index}]"] = doc.line_of(("flow", "stages", index))
     block = ("query",) in doc.block_scalars
     lines["query.text"] = lines["query"] + (1 if block else 0)
     lines["query.indent"] = _indent(doc.text, lines["query.text"]) if block else 0
@@ -159,8 +173,14 @@ def _detection_checks(detection: Detection, lines: dict[str, int]) -> list[Diagn
         *checks.check_filename(detection, lines["id"]),
         *checks.check_attack(detection, table, lines),
         *checks.check_vendor_mapping(detection, table, lines["mitre.vendor"]),
-        *checks.check_query(detection, lines["query.text"], lines["query.indent"]),
+        *(
+            checks.check_query(detection, lines["query.text"], lines["query.indent"])
+            if detection.kind.has_query
+            else ()
+        ),
         *checks.check_tests(detection, lines["tests"]),
+        *kind_checks.check_keypaths(detection, lines),
+        *kind_checks.check_threshold_condition(detection, lines["threshold"]),
     ]
 
 
@@ -257,6 +277,7 @@ def _load_uncached(directory: Path, folder: _Folder | None) -> tuple[Catalog | N
         if detection is not None:
             loaded.append((detection, lines))
     found += checks.check_unique(loaded)
+    found += kind_checks.check_flows(loaded)
     if pack is None or errors_only(found):
         return None, sorted(found)
     detections = tuple(sorted((d for d, _ in loaded), key=lambda d: d.id))

@@ -7,6 +7,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from coralogix_pack.catalog.kinds import (
+    Condition,
+    Flow,
+    FlowStage,
+    NewValue,
+    StageOp,
+    Undetected,
+    UniqueCount,
+)
+
 WINDOW_SECONDS = {
     "5m": 300,
     "10m": 600,
@@ -24,16 +34,30 @@ WINDOW_SECONDS = {
 
 
 class Kind(StrEnum):
-    """What a detection fires on: each match, or more than a count of matches in a window."""
+    """What a detection fires on: each match; more (or fewer) matches than a count in a window; a
+    value not seen before; too many distinct values; or a sequence of other detections' alerts."""
 
     IMMEDIATE = "immediate"
     THRESHOLD = "threshold"
+    NEW_VALUE = "new-value"
+    UNIQUE_COUNT = "unique-count"
+    FLOW = "flow"
+
+    @property
+    def has_query(self) -> bool:
+        return self is not Kind.FLOW
 
 
 @dataclass(frozen=True)
 class Threshold:
     count: int
     window: str
+    condition: Condition = Condition.MORE_THAN
+    undetected: Undetected | None = None  # less-than only
+
+    @property
+    def less_than(self) -> bool:
+        return self.condition is Condition.LESS_THAN
 
     @property
     def window_seconds(self) -> int:
@@ -65,6 +89,27 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Step:
+    at: str
+    record: dict[str, Any] | None = None  # None: the sequence's record
+    set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value
+    repeat: int = 1
+    every_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """Records at given times through the detection's firing, with the alerts expected."""
+
+    name: str
+    expect_alerts: int
+    steps: tuple[Step, ...]
+    record: dict[str, Any] = field(default_factory=dict)
+    expect_times: tuple[str, ...] = ()
+    span: tuple[str | None, str | None] = (None, None)
+
+
+@dataclass(frozen=True)
 class Detection:
     id: str
     title: str
@@ -83,8 +128,13 @@ class Detection:
     threshold: Threshold | None = None
     notes: str = ""
     vendor_title: str = ""  # the name of this detection in Coralogix's own extension, if any
+    optional: bool = False  # deployed only when a values file enables it
+    new_value: NewValue | None = None
+    unique_count: UniqueCount | None = None
+    flow: Flow | None = None
     cases: tuple[TestCase, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
     source: Path = field(default=Path("."), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -117,10 +167,14 @@ class Catalog:
     def ids(self) -> list[str]:
         return [d.id for d in self.detections]
 
+    def restricted(self, ids: set[str]) -> Catalog:
+        """The same catalog with only the detections in ``ids`` (what a values file deploys)."""
+        kept = tuple(d for d in self.detections if d.id in ids)
+        return Catalog(self.pack, kept, self.directory, self.content_sha256)
+
 
 def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]) -> Detection:
     mitre = raw["mitre"]
-    threshold = raw.get("threshold")
     tests = raw.get("tests", {})
     return Detection(
         id=raw["id"],
@@ -129,7 +183,7 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         impact=raw["impact"].strip(),
         mitigation=raw["mitigation"].strip(),
         kind=Kind(raw["kind"]),
-        query=raw["query"].strip(),
+        query=raw.get("query", "").strip(),
         priority=raw["priority"],
         priority_rationale=raw["priority_rationale"].strip(),
         tactic=AttackRef(**mitre["tactic"]),
@@ -137,14 +191,61 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         vendor_tactic=mitre.get("vendor", {}).get("tactic"),
         vendor_technique=mitre.get("vendor", {}).get("technique"),
         references=tuple(raw["references"]),
-        threshold=Threshold(**threshold) if threshold else None,
+        threshold=_threshold(raw.get("threshold")),
         notes=raw.get("notes", "").strip(),
         vendor_title=raw.get("vendor_title", "").strip(),
+        optional=bool(raw.get("optional", False)),
+        new_value=NewValue(**raw["new_value"]) if "new_value" in raw else None,
+        unique_count=_unique_count(raw.get("unique_count")),
+        flow=_flow(raw.get("flow")),
         cases=tuple(
             TestCase(c["name"], c["expect"] == "match", c["record"], c.get("why", ""))
             for c in tests.get("cases", [])
         ),
         scenarios=tuple(Scenario(**s) for s in tests.get("scenarios", [])),
+        sequences=tuple(_sequence(s) for s in tests.get("sequences", [])),
         source=source,
         lines=lines,
+    )
+
+
+def _threshold(raw: dict[str, Any] | None) -> Threshold | None:
+    if not raw:
+        return None
+    undetected = raw.get("undetected_values")
+    return Threshold(
+        raw["count"],
+        raw["window"],
+        Condition(raw.get("condition", Condition.MORE_THAN)),
+        Undetected(**undetected) if undetected else None,
+    )
+
+
+def _unique_count(raw: dict[str, Any] | None) -> UniqueCount | None:
+    if not raw:
+        return None
+    return UniqueCount(
+        raw["keypath"], raw["count"], raw["window"], tuple(raw.get("group_by", ())), raw.get("max_per_group")
+    )
+
+
+def _flow(raw: dict[str, Any] | None) -> Flow | None:
+    if not raw:
+        return None
+    stages = tuple(
+        FlowStage(tuple(s["alerts"]), StageOp(s.get("op", StageOp.ANY)), s.get("within"))
+        for s in raw["stages"]
+    )
+    return Flow(stages)
+
+
+def _sequence(raw: dict[str, Any]) -> Sequence:
+    span = raw.get("span", {})
+    return Sequence(
+        raw["name"],
+        raw["expect_alerts"],
+        tuple(Step(**step) for step in raw["steps"]),
+        raw.get("record", {}),
+        tuple(raw.get("expect_times", ())),
+        (span.get("from"), span.get("to")),
     )

@@ -110,6 +110,14 @@ def _extra_keys(error: ValidationError) -> list[str]:
     return sorted(k for k in instance if k not in allowed)
 
 
+_SETTING_KIND = {
+    "threshold": "threshold",
+    "new_value": "new-value",
+    "unique_count": "unique-count",
+    "flow": "flow",
+}
+
+
 def _explain(error: ValidationError) -> tuple[str, str]:
     kind = error.validator
     schema = _schema(error)
@@ -140,8 +148,19 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
         return f"{error.instance!r} is out of range; {bound} {error.validator_value} allowed", ""
-    if kind == "not" and error.validator_value == {"required": ["threshold"]}:
-        return "'threshold' is only allowed when kind is 'threshold'", "remove it or set kind: threshold"
+    if kind == "not" and isinstance(error.validator_value, dict):
+        forbidden = error.validator_value.get("required", [None])[0]
+        if forbidden == "query":
+            return (
+                "a flow detection has no query of its own",
+                "remove it: the stages' detections have queries",
+            )
+        if forbidden in _SETTING_KIND:
+            wanted = _SETTING_KIND[forbidden]
+            return (
+                f"{forbidden!r} is only allowed when kind is {wanted!r}",
+                f"remove it or set kind: {wanted}",
+            )
     if kind == "oneOf":
         options: list[Any] = list(schema.get("oneOf", []))
         alternatives = [" and ".join(o.get("required", [])) for o in options if isinstance(o, dict)]

@@ -72,7 +72,7 @@ class Match:
     time: float
     number: int
     detections: tuple[str, ...]
-    groups: tuple[str | None, ...] = ()  # per detection: its group-by key, when it counts per group
+    groups: tuple[Any, ...] = ()  # per detection: its group (or new value) when its firing needs one
     where: Location | None = None
 
 

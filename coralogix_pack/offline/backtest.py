@@ -44,7 +44,7 @@ def backtest(
         return replay_in_parallel(catalog, paths, values, options, on_bytes)
     result, rules = prepare(catalog, values, options)
     reader = reader_for(paths, result, rules, options, on_bytes)
-    fire(matches_of(reader, rules, result, options), rules, result, options.reorder_seconds)
+    fire(matches_of(reader, rules, result, options), rules, result, options)
     return result
 
 

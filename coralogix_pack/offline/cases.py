@@ -12,6 +12,7 @@ from coralogix_pack.catalog.model import Catalog, Detection, Kind, Scenario
 from coralogix_pack.core.timeutil import BadTime, format_time, parse_time
 from coralogix_pack.lucene.evaluator import CompiledQuery, UnsupportedQuery, compile_query
 from coralogix_pack.lucene.syntax import QuerySyntaxError, without_field_prefix
+from coralogix_pack.offline.sequences import run_sequence
 from coralogix_pack.offline.windows import firing_for
 from coralogix_pack.values.exceptions import with_exceptions
 from coralogix_pack.values.model import Exception_, Values
@@ -55,11 +56,18 @@ class DetectionReport:
 
 def coverage_problems(detection: Detection) -> list[str]:
     problems = []
+    if detection.kind is Kind.FLOW or _sequenced(detection):
+        if not any(s.expect_alerts > 0 for s in detection.sequences):
+            problems.append("no sequence that must fire (add one under tests.sequences)")
+        if not any(s.expect_alerts == 0 for s in detection.sequences):
+            problems.append("no sequence that must stay quiet (add one with expect_alerts: 0)")
+        if detection.kind is Kind.FLOW:
+            return problems
     if not any(c.expect_match for c in detection.cases):
         problems.append("no test record that must match (add one under tests.cases with expect: match)")
     if not any(not c.expect_match for c in detection.cases):
         problems.append("no test record that must not match (add one with expect: no_match)")
-    if detection.kind is Kind.THRESHOLD:
+    if detection.kind is Kind.THRESHOLD and not _sequenced(detection):
         if not any(s.expect_alerts > 0 for s in detection.scenarios):
             problems.append("no scenario that must fire (add one under tests.scenarios)")
         if not any(s.expect_alerts == 0 for s in detection.scenarios):
@@ -79,20 +87,74 @@ def scenario_records(scenario: Scenario) -> list[tuple[float, dict[str, Any]]]:
     return records
 
 
-def run_detection(detection: Detection, exceptions: tuple[Exception_, ...] = ()) -> DetectionReport:
+def _sequenced(detection: Detection) -> bool:
+    """Kinds whose firing depends on more than a count of matches: tested with sequences."""
+    less_than = detection.threshold is not None and detection.threshold.less_than
+    return less_than or detection.kind in (Kind.NEW_VALUE, Kind.UNIQUE_COUNT, Kind.FLOW)
+
+
+def run_detection(
+    detection: Detection,
+    exceptions: tuple[Exception_, ...] = (),
+    catalog: Catalog | None = None,
+    stage_exceptions: dict[str, tuple[Exception_, ...]] | None = None,
+) -> DetectionReport:
     """The detection's test records against its query, with the values files' exceptions applied
-    (a record an exception removes no longer matches: a test that expects it shows the conflict)."""
+    (a record an exception removes no longer matches: a test that expects it shows the conflict);
+    its sequences through its firing (``catalog`` resolves a flow's stages)."""
     report = DetectionReport(detection.id, problems=coverage_problems(detection))
     text = with_exceptions(detection.query, exceptions)
     for mode, case_sensitive in MODES.items():
         try:
-            query = compile_query(text, case_sensitive)
+            if detection.kind.has_query:
+                query = compile_query(text, case_sensitive)
+                _run_cases(detection, query, mode, report)
+                _run_scenarios(detection, query, mode, report)
+            if detection.sequences and catalog is not None:
+                known = {**(stage_exceptions or {}), detection.id: exceptions}
+                _run_sequences(detection, catalog, mode, case_sensitive, known, report)
         except (QuerySyntaxError, UnsupportedQuery) as exc:
             report.problems.append(f"query cannot be evaluated: {exc}")
             return report
-        _run_cases(detection, query, mode, report)
-        _run_scenarios(detection, query, mode, report)
     return report
+
+
+def _run_sequences(
+    detection: Detection,
+    catalog: Catalog,
+    mode: str,
+    case_sensitive: bool,
+    exceptions: dict[str, tuple[Exception_, ...]],
+    report: DetectionReport,
+) -> None:
+    for sequence in detection.sequences:
+        try:
+            outcome = run_sequence(detection, catalog, sequence, case_sensitive, exceptions)
+        except BadTime as exc:
+            problem = f"sequence {sequence.name!r}: {exc}"
+            if problem not in report.problems:
+                report.problems.append(problem)
+            continue
+        report.checks += 1
+        if outcome.ok:
+            report.passed += 1
+        else:
+            report.failures.append(
+                Failure(sequence.name, mode, outcome.expected, outcome.got, _rule(detection))
+            )
+
+
+def _rule(detection: Detection) -> str:
+    """How the detection decides, in words, for a failure message."""
+    if detection.new_value:
+        return f"a {detection.new_value.keypath} not seen in {detection.new_value.window}"
+    if detection.unique_count:
+        uc = detection.unique_count
+        return f"more than {uc.count} distinct {uc.keypath} in {uc.window}"
+    if detection.flow:
+        return " then ".join("/".join(s.alerts) for s in detection.flow.stages)
+    threshold = detection.threshold
+    return f"fewer than {threshold.count} in {threshold.window}" if threshold else "each match alerts"
 
 
 def _run_cases(detection: Detection, query: CompiledQuery, mode: str, report: DetectionReport) -> None:
@@ -167,7 +229,8 @@ def run_tests(
     catalog: Catalog, ids: list[str] | None = None, values: Values | None = None
 ) -> list[DetectionReport]:
     selected = [catalog.get(i) for i in ids] if ids else list(catalog.detections)
-    return [run_detection(d, _unprefixed(values, d.id)) for d in selected]
+    every = {d.id: _unprefixed(values, d.id) for d in catalog.detections}
+    return [run_detection(d, every[d.id], catalog, every) for d in selected]
 
 
 def _unprefixed(values: Values | None, detection_id: str) -> tuple[Exception_, ...]:

@@ -113,7 +113,7 @@ def replay_in_parallel(
             if on_bytes is not None:
                 on_bytes(_size(part))
     result, rules = prepare(catalog, values, options)
-    fire(_merged(parts, done, result, options), rules, result, options.reorder_seconds)
+    fire(_merged(parts, done, result, options), rules, result, options)
     return result
 
 
@@ -156,6 +156,7 @@ def _add(
     total.records += part.records
     total.skipped += part.skipped
     total.out_of_range += part.out_of_range
+    total.spans(part.first_time, part.last_time)
     for reason in part.skip_reasons:
         if len(total.skip_reasons) >= limit:
             break

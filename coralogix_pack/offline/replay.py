@@ -17,11 +17,11 @@ from coralogix_pack.logs.formats import describe_shape
 from coralogix_pack.logs.rawscan import RawScan
 from coralogix_pack.logs.reader import Match, Reader, SkipKind, Skipped, in_time_order
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
-from coralogix_pack.lucene.fields import prefixed
 from coralogix_pack.lucene.prefilter import Prefilter
-from coralogix_pack.lucene.records import as_text, leaves
 from coralogix_pack.lucene.syntax import render_query
-from coralogix_pack.offline.windows import Alert, Firing, GroupedFiring, firing_for
+from coralogix_pack.offline.engine import Engine, FiringSpec, firing_specs
+from coralogix_pack.offline.kinds_firing import Silence
+from coralogix_pack.offline.windows import Alert
 from coralogix_pack.values.exceptions import exception_clause
 from coralogix_pack.values.model import Values
 
@@ -78,6 +78,9 @@ class BacktestResult:
     top: int = 5
     alerts: list[dict[str, Any]] = field(default_factory=list)
     skip_reasons: list[Skipped] = field(default_factory=list)
+    silences: list[Silence] = field(default_factory=list)  # less-than detections' quiet spans
+    first_time: float | None = None  # the input's time span (tracked when a detection needs it)
+    last_time: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,35 +90,70 @@ class BacktestResult:
             "out_of_range": self.out_of_range,
             "detections": {k: v.as_dict(self.top) for k, v in sorted(self.detections.items())},
             "alerts": self.alerts,
+            "silences": [_silence_dict(s) for s in self.silences],
         }
+
+    def spans(self, start: float | None, end: float | None) -> None:
+        """Widen the input's time span to cover [start, end]."""
+        if start is not None and (self.first_time is None or start < self.first_time):
+            self.first_time = start
+        if end is not None and (self.last_time is None or end > self.last_time):
+            self.last_time = end
+
+
+def _silence_dict(silence: Silence) -> dict[str, Any]:
+    return {
+        "detection": silence.detection,
+        "group": silence.group,
+        "since": format_time(silence.since),
+        "until": None if silence.until is None else format_time(silence.until),
+    }
 
 
 @dataclass(frozen=True)
 class _Rule:
     id: str
     query: CompiledQuery
-    firing: Firing
+    spec: FiringSpec
     exceptions: tuple[tuple[str, CompiledQuery], ...] = ()  # (label, clause): a match of one is removed
-    group_by: tuple[tuple[str, ...], ...] = ()  # field paths whose values split the threshold count
 
 
-def _rules(catalog: Catalog, values: Values, case_sensitive: bool) -> list[_Rule]:
+@dataclass(frozen=True)
+class Rules:
+    """The compiled queries of the detections that match records, and how every enabled detection
+    (flows included) fires."""
+
+    matching: list[_Rule]
+    specs: list[FiringSpec]
+
+    def __iter__(self) -> Iterator[_Rule]:
+        return iter(self.matching)
+
+    def __len__(self) -> int:
+        return len(self.matching)
+
+    def __getitem__(self, index: int) -> _Rule:
+        return self.matching[index]
+
+    @property
+    def needs_span(self) -> bool:
+        return any((s.threshold and s.threshold.less_than) or s.detection.new_value for s in self.specs)
+
+
+def _rules(catalog: Catalog, values: Values, case_sensitive: bool) -> Rules:
     rules = []
-    for detection in catalog.detections:
-        if not values.enabled(detection.id):
+    specs = firing_specs(catalog, values)
+    for spec in specs:
+        detection = spec.detection
+        if not detection.kind.has_query:
             continue
-        threshold = values.threshold(detection.id, detection.threshold)
         query = compile_query(render_query(detection.query, values.field_prefix), case_sensitive)
         exceptions = tuple(
             (e.label, compile_query(exception_clause(e, values.field_prefix), case_sensitive))
             for e in values.all_exceptions(detection.id)
         )
-        groups = tuple(
-            tuple(prefixed(f, values.field_prefix).split(".")) for f in values.override(detection.id).group_by
-        )
-        firing = GroupedFiring(detection.id, threshold) if groups else firing_for(detection.id, threshold)
-        rules.append(_Rule(detection.id, query, firing, exceptions, groups))
-    return rules
+        rules.append(_Rule(detection.id, query, spec, exceptions))
+    return Rules(rules, specs)
 
 
 @dataclass(frozen=True)
@@ -135,13 +173,14 @@ class BacktestOptions:
     strict: bool = False
     reorder_seconds: float = DEFAULT_REORDER_SECONDS  # disorder tolerated in the input
     jobs: int = 1  # processes; large plain NDJSON files are cut across them
+    new_value_warmup: float = 0.0  # seconds from the input's start in which new values only learn
 
     @property
     def scans_raw(self) -> bool:
         return self.raw_prefilter and not self.strict
 
 
-def prepare(catalog: Catalog, values: Values, options: BacktestOptions) -> tuple[BacktestResult, list[_Rule]]:
+def prepare(catalog: Catalog, values: Values, options: BacktestOptions) -> tuple[BacktestResult, Rules]:
     """An empty result (every detection, every exception at 0) and the compiled rules."""
     result = BacktestResult(
         detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}, top=options.top
@@ -155,7 +194,7 @@ def prepare(catalog: Catalog, values: Values, options: BacktestOptions) -> tuple
 def reader_for(
     paths: list[Path],
     result: BacktestResult,
-    rules: list[_Rule],
+    rules: Rules,
     options: BacktestOptions,
     on_bytes: Callable[[int], None] | None = None,
     window: tuple[int, int] | None = None,
@@ -171,30 +210,36 @@ def reader_for(
     return Reader(paths, skip, on_bytes, options.input_format, raw_scan=raw_scan, window=window)
 
 
-def fire(
-    matches: Iterable[Match], rules: list[_Rule], result: BacktestResult, reorder_seconds: float
-) -> None:
-    """Feed the matches, put back in time order, to each detection's firing logic."""
-    firings = {rule.id: rule.firing for rule in rules}
-    for match in in_time_order(matches, reorder_seconds):
-        for detection_id, group in zip(
-            match.detections, match.groups or [None] * len(match.detections), strict=True
-        ):
-            tally = result.detections[detection_id]
-            tally.matches += 1
-            firing = firings[detection_id]
-            alert = (
-                firing.feed_group(group, match.time, _location(match))
-                if isinstance(firing, GroupedFiring)
-                else firing.feed(match.time, _location(match))
+def fire(matches: Iterable[Match], rules: Rules, result: BacktestResult, options: BacktestOptions) -> None:
+    """Feed the matches, put back in time order, to each detection's firing logic; then close the
+    less-than windows at the end of the input and derive the flows. Alerts end in time order."""
+    engine = Engine(
+        rules.specs,
+        lambda: options.start if options.start is not None else result.first_time,
+        options.new_value_warmup,
+    )
+    alerts: list[Alert] = []
+    for match in in_time_order(matches, options.reorder_seconds):
+        keys = match.groups or [None] * len(match.detections)
+        for detection_id, key in zip(match.detections, keys, strict=True):
+            result.detections[detection_id].matches += 1
+            alerts += engine.feed(detection_id, match.time, key, _location(match))
+    end = options.end if options.end is not None else result.last_time
+    alerts += engine.finish(end)
+    for alert in alerts:
+        result.detections[alert.detection].alerts += 1
+    for spec in rules.specs:
+        if spec.detection.flow is not None:
+            result.detections[spec.id].matches = sum(
+                len(engine.alerts_by.get(name, [])) for name in spec.detection.flow.stage_ids
             )
-            if alert is not None:
-                tally.alerts += 1
-                result.alerts.append(_alert_dict(alert))
+    alerts.sort(key=lambda a: (a.time, a.detection))
+    result.alerts += [_alert_dict(a) for a in alerts]
+    result.silences = engine.silences
 
 
 def matches_of(
-    reader: Reader, rules: list[_Rule], result: BacktestResult, options: BacktestOptions
+    reader: Reader, rules: Rules, result: BacktestResult, options: BacktestOptions
 ) -> Iterator[Match]:
     """Every match of the reader's records, in input order (noise tallies updated on the way).
     The hot loop: parse time, prefilter, evaluate the few candidates."""
@@ -202,6 +247,7 @@ def matches_of(
     prefilter = Prefilter([rule.query for rule in rules])
     fold = not case_sensitive
     bounded = start is not None or end is not None
+    span = rules.needs_span
     number = 0
     for record, where in reader:
         try:
@@ -218,6 +264,8 @@ def matches_of(
         if bounded and ((start is not None and moment < start) or (end is not None and moment >= end)):
             result.out_of_range += 1
             continue
+        if span:
+            result.spans(moment, moment)
         candidates = prefilter.candidates(record)
         if not candidates:
             continue
@@ -231,7 +279,7 @@ def matches_of(
                 tally.identities[who] += 1
                 tally.resource_groups[where_] += 1
                 tally.operations[what] += 1
-            groups = tuple(_group(rule, record) for rule in kept) if any(r.group_by for r in kept) else ()
+            groups = tuple(rule.spec.key(record) for rule in kept) if any(r.spec.keyed for r in kept) else ()
             yield Match(moment, number, tuple(rule.id for rule in kept), groups, where)
     result.records = number - result.out_of_range + reader.unparsed
 
@@ -249,20 +297,17 @@ def _suppressed(rule: _Rule, doc: Document, result: BacktestResult) -> bool:
     return bool(hits)
 
 
-def _group(rule: _Rule, record: dict[str, Any]) -> str | None:
-    if not rule.group_by:
-        return None
-    parts = []
-    for path in rule.group_by:
-        value = next(iter(leaves(record, path)), None)
-        parts.append(as_text(value) or "")
-    return "|".join(parts)
-
-
 def _alert_dict(alert: Alert) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "detection": alert.detection,
         "time": format_time(alert.time),
-        "matches": alert.matches,
+        "matches": alert.matches if alert.count is None else alert.count,
         "records": alert.records,
     }
+    if alert.key is not None:
+        found["key"] = alert.key
+    if alert.since is not None:
+        found["silent_since"] = format_time(alert.since)
+    if alert.stages:
+        found["stages"] = [{"detection": d, "time": format_time(t)} for d, t in alert.stages]
+    return found

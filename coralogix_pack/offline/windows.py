@@ -21,6 +21,10 @@ class Alert:
     detection: str
     time: float
     records: list[Any]
+    key: str | None = None  # the group, or the new value, the alert is about
+    count: int | None = None  # less-than: the matches the window held
+    since: float | None = None  # less-than: the start of the silence
+    stages: list[tuple[str, float]] = field(default_factory=list)  # flow: each stage's alert
 
     @property
     def matches(self) -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from coralogix_pack.catalog.model import Catalog, Kind, Threshold
+from coralogix_pack.catalog.model import Catalog, Detection, Kind, Threshold
 from coralogix_pack.coralogix.ownership import RESERVED_LABELS
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import read_yaml_file
@@ -115,10 +115,16 @@ class Values:
         if default is None:
             return None
         override = self.override(detection_id)
-        return Threshold(
-            override.threshold_count if override.threshold_count is not None else default.count,
-            override.threshold_window or default.window,
+        return replace(
+            default,
+            count=override.threshold_count if override.threshold_count is not None else default.count,
+            window=override.threshold_window or default.window,
         )
+
+    def deploys(self, detection: Detection) -> bool:
+        """Whether the detection is rendered and deployed: all are, but an optional one only when
+        a values file sets ``enabled: true`` for it."""
+        return not detection.optional or self.override(detection.id).enabled is True
 
 
 @dataclass
@@ -205,7 +211,12 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
     for key, places, problem, hint in threshold_only:
         for detection_id, (file, line) in sorted(places.items()):
             if detection_id in known and catalog.get(detection_id).kind is not Kind.THRESHOLD:
-                message = f"{detection_id!r} is an immediate detection{problem}"
+                kind = catalog.get(detection_id).kind
+                article = "an" if kind is Kind.IMMEDIATE else "a"
+                said = (
+                    problem if kind is Kind.IMMEDIATE else f": {key} overrides apply to threshold detections"
+                )
+                message = f"{detection_id!r} is {article} {kind} detection{said}"
                 yield Diagnostic(
                     file=file,
                     line=line,
