@@ -16,14 +16,14 @@ input, with located ``diagnostics``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, cannot_write
 from coralogix_pack.core.resources import default_catalog_dir, default_templates_dir
-from coralogix_pack.values.model import Values
+from coralogix_pack.rendering.validation import LoadedPack as LoadedPack
+from coralogix_pack.rendering.validation import Validation as Validation
 
 if TYPE_CHECKING:
     from coralogix_pack.deploy.apply import ApplyResult, Outcome
@@ -35,48 +35,9 @@ if TYPE_CHECKING:
     from coralogix_pack.query.client import QueryClient
     from coralogix_pack.query.doctor import DoctorReport
     from coralogix_pack.query.preview import PreviewReport
-    from coralogix_pack.rendering.engine import Templates
     from coralogix_pack.rendering.pipeline import Rendered
 
 PathLike = str | Path
-
-
-@dataclass(frozen=True)
-class LoadedPack:
-    """A catalog with its values and templates, validated together."""
-
-    catalog: Catalog
-    values: Values
-    templates: Templates
-
-    @property
-    def ids(self) -> list[str]:
-        return self.catalog.ids
-
-
-@dataclass(frozen=True)
-class Validation:
-    catalog: Catalog | None
-    diagnostics: list[Diagnostic]
-    values: Values | None = None  # the merged values files, when they could be read
-
-    @property
-    def ok(self) -> bool:
-        return self.catalog is not None and not any(d.is_error for d in self.diagnostics)
-
-    def as_dict(self, shown: Sequence[Diagnostic] | None = None) -> dict[str, Any]:
-        """`pack validate --format json` (schemas/validate.schema.json), with ``shown`` (default:
-        every diagnostic)."""
-        catalog = self.catalog
-        return {
-            "format_version": "1",
-            "ok": self.ok,
-            "catalog": None
-            if catalog is None
-            else {"name": catalog.pack.name, "version": catalog.pack.version},
-            "detections": 0 if catalog is None else len(catalog.detections),
-            "diagnostics": [d.as_dict() for d in (self.diagnostics if shown is None else shown)],
-        }
 
 
 def _dirs(catalog: PathLike | None, templates: PathLike | None) -> tuple[Path, Path]:
@@ -149,7 +110,7 @@ def render(pack: LoadedPack) -> Rendered:
     """Alert JSON, Lucene queries, the Terraform module and a manifest, in memory."""
     from coralogix_pack.rendering.pipeline import render_pack
 
-    return render_pack(pack.catalog, pack.values, pack.templates)
+    return render_pack(pack.deployed, pack.values, pack.templates)
 
 
 def write(
@@ -212,7 +173,7 @@ def backtest(
     its values; PackError for an unreadable input or a bad option, before anything is read."""
     from coralogix_pack.offline.backtest import backtest as replay
 
-    return replay(pack.catalog, [Path(f) for f in files], pack.values, options, on_bytes)
+    return replay(pack.deployed, [Path(f) for f in files], pack.values, options, on_bytes)
 
 
 def connect(
@@ -236,7 +197,7 @@ def connect(
 
 def plan(pack: LoadedPack, client: CoralogixClient, *, prune: bool = False, only: Iterable[str] = ()) -> Plan:
     """What apply would change in the account; reads only."""
-    chosen = select(pack.catalog, only, "--only")  # before any request: a typo costs no call
+    chosen = select(pack.deployed, only, "--only")  # before any request: a typo costs no call
     return _plan_from(pack, client.list_alerts(), client.target.base_url, prune, chosen)
 
 
@@ -251,11 +212,11 @@ def _plan_from(
     from coralogix_pack.deploy.plan import make_plan
     from coralogix_pack.deploy.vendor import vendor_twins
 
-    chosen = select(pack.catalog, only, "--only")
+    chosen = select(pack.deployed, only, "--only")
     wanted = wanted if wanted is not None else desired(pack)
     meta = pack.catalog.pack
     result = make_plan(meta.name, meta.version, target, wanted, live, prune=prune, only=chosen)
-    result.notes += [t.note() for t in vendor_twins(pack.catalog, wanted, live, meta.name)]
+    result.notes += [t.note() for t in vendor_twins(pack.deployed, wanted, live, meta.name)]
     return result
 
 
@@ -335,8 +296,8 @@ def preview(
     from coralogix_pack.query.preview import preview as run
     from coralogix_pack.rendering.pipeline import views_for
 
-    chosen = set(select(pack.catalog, only, "--only"))
-    views = [v for v in views_for(pack.catalog, pack.values, pack.templates) if not chosen or v.id in chosen]
+    chosen = set(select(pack.deployed, only, "--only"))
+    views = [v for v in views_for(pack.deployed, pack.values, pack.templates) if not chosen or v.id in chosen]
     return run(queries, views, start, end, progress)
 
 
@@ -344,7 +305,7 @@ def desired(pack: LoadedPack) -> dict[str, dict[str, Any]]:
     """Detection id -> the alertDefProperties the pack wants in the account."""
     from coralogix_pack.deploy.plan import desired_alerts
 
-    return desired_alerts(pack.catalog, pack.values, pack.templates)
+    return desired_alerts(pack.deployed, pack.values, pack.templates)
 
 
 def save_plan(

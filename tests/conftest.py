@@ -33,6 +33,14 @@ DETECTION_IDS = [
     "resource-deallocated",
     "resource-deleted",
 ]
+# Shipped off by default; examples/values.extended.yaml enables them.
+OPTIONAL_IDS = [
+    "locked-vm-delete-then-deleted",
+    "first-time-vm-deleter",
+    "vm-deletion-spree-by-caller",
+    "activity-log-silent",
+]
+EXTENDED_VALUES = REPO / "examples" / "values.extended.yaml"
 
 
 @dataclass

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import CATALOG, DETECTION_IDS
+from conftest import CATALOG, DETECTION_IDS, OPTIONAL_IDS
 
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.loader import load_catalog, load_catalog_with_diagnostics
@@ -12,7 +12,8 @@ from coralogix_pack.lucene.syntax import parse
 
 def test_shipped_catalog_holds_the_13_contract_ids():
     catalog = load_catalog(CATALOG)
-    assert sorted(catalog.ids) == sorted(DETECTION_IDS)
+    assert sorted(catalog.ids) == sorted(DETECTION_IDS + OPTIONAL_IDS)
+    assert sorted(d.id for d in catalog.detections if d.optional) == sorted(OPTIONAL_IDS)
     for detection in catalog.detections:
         assert detection.source.name == f"{detection.id}.yaml"
 
@@ -22,7 +23,10 @@ def test_shipped_catalog_has_no_errors_and_every_query_parses():
     assert catalog is not None
     assert [d for d in diagnostics if d.severity is Severity.ERROR] == []
     for detection in catalog.detections:
-        parse(detection.query)
+        if detection.kind.has_query:
+            parse(detection.query)
+        else:
+            assert detection.query == "" and detection.flow is not None
 
 
 def test_mappings_are_valid_pairs_in_the_pinned_attack_version():
@@ -30,6 +34,9 @@ def test_mappings_are_valid_pairs_in_the_pinned_attack_version():
     table = attack_table()
     assert catalog.pack.attack_version == table.version
     for detection in catalog.detections:
+        if detection.tactic is None:
+            assert detection.attack_gap and detection.techniques == (), detection.id
+            continue
         for technique in detection.techniques:
             assert table.pair_problem(detection.tactic.id, technique.id) is None, detection.id
 
@@ -57,7 +64,13 @@ def test_threshold_detections_match_the_contract():
         detection = catalog.get(detection_id)
         assert detection.kind == "threshold"
         assert (detection.threshold.count, detection.threshold.window) == (10, "20m")
-    assert all(d.kind == "immediate" for d in catalog.detections if not d.id.startswith("bulk-"))
+    contract = [d for d in catalog.detections if d.id in DETECTION_IDS]
+    assert all(d.kind == "immediate" for d in contract if not d.id.startswith("bulk-"))
+    kinds = {d.id: (d.kind, d.threshold.condition if d.threshold else None) for d in catalog.detections}
+    assert kinds["locked-vm-delete-then-deleted"] == ("flow", None)
+    assert kinds["first-time-vm-deleter"] == ("new-value", None)
+    assert kinds["vm-deletion-spree-by-caller"] == ("unique-count", None)
+    assert kinds["activity-log-silent"] == ("threshold", "less_than")
 
 
 def test_bundled_schemas_are_valid_draft_2020_12():

@@ -28,7 +28,7 @@ def _pack(*args: str, env: dict | None = None, cwd=None) -> subprocess.Completed
 @pytest.mark.slow
 def test_module_entry_point(tmp_path):
     result = _pack("validate", cwd=tmp_path)
-    assert result.returncode == 0 and "13 detections valid" in result.stdout
+    assert result.returncode == 0 and "17 detections valid, 4 optional ones not enabled" in result.stdout
     result = _pack("--help")
     assert result.returncode == 0 and "backtest" in result.stdout
 

@@ -155,7 +155,7 @@ def test_unmanaged_alerts_are_never_touched(pack, emulator, tmp_path):
     catalog = tmp_path / "catalog"
     shutil.copytree(CATALOG, catalog)
     assert pack("apply", "--auto-approve", "--prune", catalog=catalog).code == 0
-    (catalog / "vm-deleted.yaml").unlink()
+    (catalog / "disk-deleted.yaml").unlink()
     assert pack("apply", "--auto-approve", "--prune", catalog=catalog).code == 0
     assert [emulator.alerts[i]["alertVersionId"] for i in ids] == versions
     _, plan = _plan_json(pack, catalog=catalog)

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import CATALOG
+from conftest import CATALOG, DETECTION_IDS, OPTIONAL_IDS
 
 from coralogix_pack.deploy.export import safe_stem
 
@@ -171,8 +171,10 @@ def test_export_names_are_sanitised(label, safe):
 
 
 def test_catalog_snapshot_is_untouched_by_the_suite():
-    # the hostile tests work on copies; the shipped catalog must still be exactly 13 .yaml files
-    assert sorted(p.suffix for p in CATALOG.iterdir() if p.name != "pack.yaml") == [".yaml"] * 13
+    # the hostile tests work on copies; the shipped catalog must still be exactly its 17 .yaml files
+    assert sorted(p.name for p in CATALOG.iterdir() if p.name != "pack.yaml") == sorted(
+        f"{i}.yaml" for i in DETECTION_IDS + OPTIONAL_IDS
+    )
 
 
 def test_sigterm_during_a_write_leaves_no_temporary_file(cli, tmp_path, monkeypatch):

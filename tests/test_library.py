@@ -20,7 +20,7 @@ def test_load_and_render_the_bundled_pack():
     rendered = cp.render(pack)
     assert sorted(rendered.alerts) == sorted(DETECTION_IDS)
     assert rendered.alerts["vm-deleted"]["alertDefProperties"]["name"] == "Azure VM deleted"
-    assert "terraform/main.tf" in rendered.files and sorted(pack.ids) == sorted(DETECTION_IDS)
+    assert "terraform/main.tf" in rendered.files and sorted(pack.deployed.ids) == sorted(DETECTION_IDS)
 
 
 def test_values_write_and_check(tmp_path):

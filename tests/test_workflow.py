@@ -87,7 +87,7 @@ def test_validate_json_and_github_annotations(cli, tmp_path):
     github = cli("validate", "--values", values, "--format", "github")
     assert github.out.startswith(f"::error file={values},line=2,title=CXP510::detections.nope: unknown")
     ok = json.loads(cli("validate", "--format", "json").out)
-    assert ok["ok"] is True and ok["detections"] == 13
+    assert ok["ok"] is True and ok["detections"] == 17 and ok["deployed"] == 13
 
 
 # ---- plans ----

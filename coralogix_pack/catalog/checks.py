@@ -51,6 +51,8 @@ def check_unique(detections: list[tuple[Detection, dict[str, int]]]) -> Iterator
 
 def check_attack(detection: Detection, table: AttackTable, lines: dict[str, int]) -> Iterator[Diagnostic]:
     tactic = detection.tactic
+    if tactic is None:
+        return
     problem = table.tactic_problem(tactic.id)
     if problem:
         yield Diagnostic(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from coralogix_pack.catalog import checks, kind_checks
 from coralogix_pack.catalog.attack import attack_table
-from coralogix_pack.catalog.model import Catalog, Detection, Pack, detection_from_dict
+from coralogix_pack.catalog.model import Catalog, Detection, Pack, content_digest, detection_from_dict
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import parse_yaml_bytes, read_capped
 from coralogix_pack.documents.schema_check import schema_diagnostics
@@ -74,13 +74,11 @@ class _Folder:
     def detection_names(self) -> list[str]:
         return [name for name, regular in self.entries if regular and _detection_name(name)]
 
+    def sources(self) -> dict[str, bytes]:
+        return {name: data for name, (data, _) in self.read.items() if data is not None}
+
     def content_hash(self) -> str:
-        digest = hashlib.sha256()
-        for name in [PACK_FILE, *self.detection_names]:
-            data = self.read.get(name, (None, []))[0]
-            if data is not None:
-                digest.update(name.encode() + b"\0" + data + b"\0")
-        return digest.hexdigest()
+        return content_digest([PACK_FILE, *self.detection_names], self.sources())
 
     def fingerprint(self) -> str:
         """Everything a load depends on: the folder's entries and the bytes of the files it reads."""
@@ -281,7 +279,7 @@ def _load_uncached(directory: Path, folder: _Folder | None) -> tuple[Catalog | N
     if pack is None or errors_only(found):
         return None, sorted(found)
     detections = tuple(sorted((d for d, _ in loaded), key=lambda d: d.id))
-    return Catalog(pack, detections, directory, folder.content_hash()), sorted(found)
+    return Catalog(pack, detections, directory, folder.content_hash(), folder.sources()), sorted(found)
 
 
 def load_catalog(directory: Path) -> Catalog:

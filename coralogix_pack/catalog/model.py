@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -120,7 +121,7 @@ class Detection:
     query: str
     priority: str
     priority_rationale: str
-    tactic: AttackRef
+    tactic: AttackRef | None  # None: no technique applies (attack_gap says why)
     techniques: tuple[AttackRef, ...]
     vendor_tactic: str | None  # the source document's mapping, kept as provenance (optional)
     vendor_technique: str | None
@@ -132,6 +133,7 @@ class Detection:
     new_value: NewValue | None = None
     unique_count: UniqueCount | None = None
     flow: Flow | None = None
+    attack_gap: str = ""
     cases: tuple[TestCase, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
     sequences: tuple[Sequence, ...] = ()
@@ -156,6 +158,8 @@ class Catalog:
     detections: tuple[Detection, ...]
     directory: Path
     content_sha256: str
+    # file name -> bytes of pack.yaml and of each detection file, for the hash of a restricted catalog
+    sources: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, detection_id: str) -> Detection:
         for detection in self.detections:
@@ -170,11 +174,14 @@ class Catalog:
     def restricted(self, ids: set[str]) -> Catalog:
         """The same catalog with only the detections in ``ids`` (what a values file deploys)."""
         kept = tuple(d for d in self.detections if d.id in ids)
-        return Catalog(self.pack, kept, self.directory, self.content_sha256)
+        if len(kept) == len(self.detections):
+            return self
+        names = ["pack.yaml", *sorted(d.source.name for d in kept)]
+        return Catalog(self.pack, kept, self.directory, content_digest(names, self.sources), self.sources)
 
 
 def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]) -> Detection:
-    mitre = raw["mitre"]
+    mitre = raw.get("mitre", {"techniques": []})
     tests = raw.get("tests", {})
     return Detection(
         id=raw["id"],
@@ -186,7 +193,7 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         query=raw.get("query", "").strip(),
         priority=raw["priority"],
         priority_rationale=raw["priority_rationale"].strip(),
-        tactic=AttackRef(**mitre["tactic"]),
+        tactic=AttackRef(**mitre["tactic"]) if "tactic" in mitre else None,
         techniques=tuple(AttackRef(**t) for t in mitre["techniques"]),
         vendor_tactic=mitre.get("vendor", {}).get("tactic"),
         vendor_technique=mitre.get("vendor", {}).get("technique"),
@@ -195,6 +202,7 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         notes=raw.get("notes", "").strip(),
         vendor_title=raw.get("vendor_title", "").strip(),
         optional=bool(raw.get("optional", False)),
+        attack_gap=raw.get("attack_gap", "").strip(),
         new_value=NewValue(**raw["new_value"]) if "new_value" in raw else None,
         unique_count=_unique_count(raw.get("unique_count")),
         flow=_flow(raw.get("flow")),
@@ -249,3 +257,13 @@ def _sequence(raw: dict[str, Any]) -> Sequence:
         tuple(raw.get("expect_times", ())),
         (span.get("from"), span.get("to")),
     )
+
+
+def content_digest(names: list[str], sources: dict[str, bytes]) -> str:
+    """The catalog's content hash: each file's name and bytes, in the order given."""
+    digest = hashlib.sha256()
+    for name in names:
+        data = sources.get(name)
+        if data is not None:
+            digest.update(name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()

@@ -88,7 +88,12 @@ def validate(
                 print(line)
         if result.ok and result.catalog is not None:
             sources = source_note(result.catalog, values, selection.environment)
-            say(f"{len(result.catalog.detections)} detections valid ({sources})")
+            from coralogix_pack.values.model import Values
+
+            detections = result.catalog.detections
+            off = sum(not (result.values or Values()).deploys(d) for d in detections)
+            optional = f", {off} optional ones not enabled" if off else ""
+            say(f"{len(detections)} detections valid{optional} ({sources})")
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -95,6 +95,35 @@ TYPE_BLOCKS: dict[str, Any] = {
         "evaluationDelayMs": 0,
     },
 }
+_NEW_VALUE_RULE = {"condition": {"keypathToTrack": "", "timeWindow": Whole(None)}}
+_UNIQUE_COUNT_RULE = {"condition": {"maxUniqueCount": "0", "timeWindow": Whole(None)}}
+_FLOW_GROUP = {
+    "alertDefs": Items({"id": "", "not": False}),
+    "alertsOp": "ALERTS_OP_AND_OR_UNSPECIFIED",
+    "nextOp": "NEXT_OP_AND_OR_UNSPECIFIED",
+}
+_FLOW_STAGE = {
+    "flowStagesGroups": {"groups": Items(_FLOW_GROUP)},
+    "timeframeMs": "0",
+    "timeframeType": "TIMEFRAME_TYPE_UNSPECIFIED",
+}
+TYPE_BLOCKS.update(
+    {
+        "logsNewValue": {
+            "logsFilter": _LOGS_FILTER,
+            "rules": Items(_NEW_VALUE_RULE),
+            "notificationPayloadFilter": _PAYLOAD,
+        },
+        "logsUniqueCount": {
+            "logsFilter": _LOGS_FILTER,
+            "uniqueCountKeypath": "",
+            "maxUniqueCountPerGroupByKey": None,
+            "rules": Items(_UNIQUE_COUNT_RULE),
+            "notificationPayloadFilter": _PAYLOAD,
+        },
+        "flow": {"enforceSuppression": False, "stages": Items(_FLOW_STAGE)},
+    }
+)
 OWNED: dict[str, Any] = {
     "name": "",
     "description": "",
@@ -205,6 +234,9 @@ def _inherit(view: dict[str, Any]) -> None:
             rule["override"]["priority"] = view["priority"]
     for key in ("webhooks", "destinations"):
         group[key] = sorted(group[key], key=canonical_json)
+    for rule in (view.get("logsNewValue") or {}).get("rules", [])[:1]:
+        if not view["groupByKeys"]:  # the server groups a new-value alert by its keypath
+            view["groupByKeys"] = [rule["condition"]["keypathToTrack"]]
     if "logsThreshold" in view:
         view["logsThreshold"]["rules"] = sorted(view["logsThreshold"]["rules"], key=canonical_json)
 

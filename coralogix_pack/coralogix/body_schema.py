@@ -94,6 +94,102 @@ WEBHOOK = _object(
     },
     ("integration",),
 )
+INT64_TEXT = {"type": "string", "pattern": "^-?[0-9]+$", "minLength": 1, "maxLength": 20}
+NEW_VALUE = _object(
+    {
+        "logsFilter": LOGS_FILTER,
+        "notificationPayloadFilter": PAYLOAD_FILTER,
+        "rules": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": _object(
+                {
+                    "condition": _object(
+                        {
+                            "keypathToTrack": STRING,
+                            "timeWindow": _object(
+                                {
+                                    "logsNewValueTimeWindowSpecificValue": _enum(
+                                        vocabulary.API_NEW_VALUE_WINDOW.values()
+                                    )
+                                }
+                            ),
+                        },
+                        ("keypathToTrack", "timeWindow"),
+                    )
+                },
+                ("condition",),
+            ),
+        },
+    },
+    ("rules",),
+)
+UNIQUE_COUNT = _object(
+    {
+        "logsFilter": LOGS_FILTER,
+        "notificationPayloadFilter": PAYLOAD_FILTER,
+        "uniqueCountKeypath": {"type": "string", "minLength": 1},
+        "maxUniqueCountPerGroupByKey": INT64_TEXT,
+        "rules": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": _object(
+                {
+                    "condition": _object(
+                        {
+                            "maxUniqueCount": INT64_TEXT,
+                            "timeWindow": _object(
+                                {
+                                    "logsUniqueValueTimeWindowSpecificValue": _enum(
+                                        vocabulary.API_UNIQUE_COUNT_WINDOW.values()
+                                    )
+                                }
+                            ),
+                        },
+                        ("maxUniqueCount", "timeWindow"),
+                    )
+                },
+                ("condition",),
+            ),
+        },
+    },
+    ("uniqueCountKeypath", "rules"),
+)
+ALERT_DEF_REF = _object(
+    {"id": {"type": "string", "minLength": 1, "maxLength": 36}, "not": {"type": "boolean"}}, ("id",)
+)
+FLOW_GROUP = _object(
+    {
+        "alertDefs": {"type": "array", "items": ALERT_DEF_REF, "minItems": 1, "maxItems": 30},
+        "alertsOp": _enum(vocabulary.API_STAGE_OP.values()),
+        "nextOp": _enum((vocabulary.API_NEXT_OP_AND, "NEXT_OP_OR")),
+    },
+    ("alertDefs",),
+)
+FLOW = _object(
+    {
+        "enforceSuppression": {"type": "boolean"},
+        "stages": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 30,
+            "items": _object(
+                {
+                    "flowStagesGroups": _object(
+                        {"groups": {"type": "array", "items": FLOW_GROUP, "maxItems": 30}}
+                    ),
+                    "timeframeMs": INT64_TEXT,
+                    "timeframeType": _enum(("TIMEFRAME_TYPE_UNSPECIFIED", vocabulary.API_TIMEFRAME_UP_TO)),
+                },
+                ("flowStagesGroups",),
+            ),
+        },
+    },
+    ("stages",),
+)
+TYPE_BLOCK_NAMES = ("logsImmediate", "logsThreshold", "logsNewValue", "logsUniqueCount", "flow")
 ALERT_PROPERTIES: dict[str, Any] = {
     **_object(
         {
@@ -140,11 +236,14 @@ ALERT_PROPERTIES: dict[str, Any] = {
                 },
                 ("rules",),
             ),
+            "logsNewValue": NEW_VALUE,
+            "logsUniqueCount": UNIQUE_COUNT,
+            "flow": FLOW,
         },
         ("name",),
     ),
     # exactly one alert type block
-    "oneOf": [{"required": ["logsImmediate"]}, {"required": ["logsThreshold"]}],
+    "oneOf": [{"required": [name]} for name in TYPE_BLOCK_NAMES],
 }
 CREATE_BODY = _object(
     {"alertDefProperties": ALERT_PROPERTIES, "accessPolicy": STRING}, ("alertDefProperties",)
@@ -183,7 +282,7 @@ def body_problems(body: Any) -> list[tuple[str, str]]:
             path = f"{path}.{extra[0]}" if path else extra[0]
             found.append((path, "unknown field: the API would drop it silently"))
         elif error.validator == "oneOf":
-            found.append((path, "needs exactly one of logsImmediate or logsThreshold"))
+            found.append((path, "needs exactly one of " + ", ".join(TYPE_BLOCK_NAMES)))
         else:
             found.append((path, error.message[:200]))
     return found

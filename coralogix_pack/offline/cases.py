@@ -154,7 +154,9 @@ def _rule(detection: Detection) -> str:
     if detection.flow:
         return " then ".join("/".join(s.alerts) for s in detection.flow.stages)
     threshold = detection.threshold
-    return f"fewer than {threshold.count} in {threshold.window}" if threshold else "each match alerts"
+    if threshold is None:
+        return "each match alerts"
+    return f"{'fewer' if threshold.less_than else 'more'} than {threshold.count} in {threshold.window}"
 
 
 def _run_cases(detection: Detection, query: CompiledQuery, mode: str, report: DetectionReport) -> None:

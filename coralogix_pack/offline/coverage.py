@@ -40,6 +40,8 @@ def coverage(catalog: Catalog, values: Values) -> list[Cell]:
         if not values.enabled(detection.id):
             continue
         priority = values.priority(detection.id, detection.priority)
+        if detection.tactic is None:
+            continue
         tactic = shortname(table.tactics[detection.tactic.id])
         for technique in detection.techniques:
             cell = cells.setdefault(

@@ -68,8 +68,10 @@ def _text(record: dict[str, Any], paths: tuple[Path_, ...]) -> str:
     return "|".join(_value(record, p) or "" for p in paths)
 
 
-def firing_specs(catalog: Catalog, values: Values, prefix: str | None = None) -> list[FiringSpec]:
-    """The specs of the catalog's detections that the values enable."""
+def firing_specs(
+    catalog: Catalog, values: Values, prefix: str | None = None, *, every: bool = False
+) -> list[FiringSpec]:
+    """The specs of the catalog's detections that the values deploy and enable (``every``: all)."""
     field_prefix = values.field_prefix if prefix is None else prefix
 
     def path(name: str) -> Path_:
@@ -77,7 +79,7 @@ def firing_specs(catalog: Catalog, values: Values, prefix: str | None = None) ->
 
     specs = []
     for detection in catalog.detections:
-        if not values.enabled(detection.id):
+        if not every and not (values.enabled(detection.id) and values.deploys(detection)):
             continue
         groups = values.override(detection.id).group_by
         keypath: Path_ = ()

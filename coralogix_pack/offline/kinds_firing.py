@@ -209,10 +209,13 @@ def flow_alerts(detection: str, flow: Flow, stage_alerts: dict[str, list[Alert]]
     complete within its time frame after the previous one did; a completed run fires and the next
     run needs a new stage 1. A later stage-1 alert restarts a run that has not completed."""
     events = sorted(
-        (a.time, index, name, a)
-        for index, stage in enumerate(flow.stages)
-        for name in stage.alerts
-        for a in stage_alerts.get(name, [])
+        (
+            (a.time, index, name, a)
+            for index, stage in enumerate(flow.stages)
+            for name in stage.alerts
+            for a in stage_alerts.get(name, [])
+        ),
+        key=lambda event: (event[0], event[1], event[2]),
     )
     alerts: list[Alert] = []
     progress: list[tuple[float, Alert]] = []  # completed stages: (when, the alert that completed it)

@@ -182,10 +182,11 @@ class BacktestOptions:
 
 def prepare(catalog: Catalog, values: Values, options: BacktestOptions) -> tuple[BacktestResult, Rules]:
     """An empty result (every detection, every exception at 0) and the compiled rules."""
+    deployed = [d for d in catalog.detections if values.deploys(d)]
     result = BacktestResult(
-        detections={d.id: DetectionTally(values.enabled(d.id)) for d in catalog.detections}, top=options.top
+        detections={d.id: DetectionTally(values.enabled(d.id)) for d in deployed}, top=options.top
     )
-    for detection in catalog.detections:
+    for detection in deployed:
         for exception in values.all_exceptions(detection.id):
             result.detections[detection.id].suppressed[exception.label] = 0
     return result, _rules(catalog, values, options.case_sensitive)

@@ -84,7 +84,7 @@ def run_sequence(
     first, last = sequence.span
     start = parse_time(first) if first else (records[0][0] if records else None)
     end = parse_time(last) if last else (records[-1][0] if records else None)
-    specs = [s for s in firing_specs(catalog.restricted({d.id for d in chosen}), Values()) if s.id]
+    specs = firing_specs(catalog.restricted({d.id for d in chosen}), Values(), every=True)
     engine = Engine(specs, lambda: start)
     for moment, record in records:
         for spec in specs:

@@ -43,6 +43,16 @@ FILTERS = {
     "api_operation": _lookup(vocabulary.API_LABEL_OPERATION, "api_operation"),
     "api_notify_on": _lookup(vocabulary.API_NOTIFY_ON, "api_notify_on"),
     "tf_notify_on": _lookup(vocabulary.TF_NOTIFY_ON, "tf_notify_on"),
+    "api_condition": _lookup(vocabulary.API_CONDITION, "api_condition"),
+    "tf_condition": _lookup(vocabulary.TF_CONDITION, "tf_condition"),
+    "api_new_value_window": _lookup(vocabulary.API_NEW_VALUE_WINDOW, "api_new_value_window"),
+    "tf_new_value_window": _lookup(vocabulary.TF_NEW_VALUE_WINDOW, "tf_new_value_window"),
+    "api_unique_count_window": _lookup(vocabulary.API_UNIQUE_COUNT_WINDOW, "api_unique_count_window"),
+    "tf_unique_count_window": _lookup(vocabulary.TF_UNIQUE_COUNT_WINDOW, "tf_unique_count_window"),
+    "api_auto_retire": _lookup(vocabulary.API_AUTO_RETIRE, "api_auto_retire"),
+    "tf_auto_retire": _lookup(vocabulary.TF_AUTO_RETIRE, "tf_auto_retire"),
+    "api_stage_op": _lookup(vocabulary.API_STAGE_OP, "api_stage_op"),
+    "tf_stage_op": _lookup(vocabulary.TF_STAGE_OP, "tf_stage_op"),
 }
 
 
@@ -149,6 +159,8 @@ def _environment(directory: Path) -> jinja2.Environment:
         )
         env.filters.update(FILTERS)
         env.globals["api_condition_more_than"] = vocabulary.API_CONDITION_MORE_THAN
+        env.globals["api_next_op"] = vocabulary.API_NEXT_OP_AND
+        env.globals["api_timeframe_up_to"] = vocabulary.API_TIMEFRAME_UP_TO
         _ENVIRONMENTS[key] = env
     return _ENVIRONMENTS[key]
 

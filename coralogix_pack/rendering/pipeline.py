@@ -8,6 +8,7 @@ from typing import Any
 
 from coralogix_pack import __version__
 from coralogix_pack.catalog.model import Catalog
+from coralogix_pack.coralogix.flowrefs import stage_placeholder
 from coralogix_pack.rendering.alerts import alert_json_text, render_alert
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.escaping import pretty_json
@@ -56,7 +57,8 @@ def render_pack(catalog: Catalog, values: Values, templates: Templates) -> Rende
     files: dict[str, str] = {}
     for view in views:
         files[f"alerts/{view.id}.json"] = alert_json_text(render_alert(view, templates))
-        files[f"queries/{view.id}.lucene"] = view.query + "\n"
+        if view.detection.kind.has_query:  # a flow has none: its stages have theirs
+            files[f"queries/{view.id}.lucene"] = view.query + "\n"
     for name, text in render_module(catalog, views, templates).items():
         files[f"terraform/{name}"] = text
     if values.sources:
@@ -75,6 +77,15 @@ def _manifest(catalog: Catalog, values: Values, files: dict[str, str]) -> str:
         },
         "catalog": {"sha256": catalog.content_sha256, "detections": catalog.ids},
         "values": [{"file": s.display, "sha256": s.sha256} for s in values.sources],
+        **_stand_ins(catalog),
         "files": {path: sha256_text(text) for path, text in sorted(files.items())},
     }
     return pretty_json(manifest) + "\n"
+
+
+def _stand_ins(catalog: Catalog) -> dict[str, Any]:
+    """For flows: the stand-in id of each stage detection (apply and the module fill in live ids)."""
+    stages = sorted({n for d in catalog.detections if d.flow for n in d.flow.stage_ids})
+    if not stages:
+        return {}
+    return {"flow_stage_stand_ins": {n: stage_placeholder(catalog.pack.name, n) for n in stages}}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coralogix_pack.catalog import checks
 from coralogix_pack.catalog.loader import load_catalog_with_diagnostics
@@ -71,3 +74,49 @@ def load_inputs(
     if catalog is None or values is None or templates is None or errors_only(found):
         raise PackError(d for d in found if d.code != PROVENANCE_CODE)
     return catalog, values, templates
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A catalog with its values and templates, validated together."""
+
+    catalog: Catalog
+    values: Values
+    templates: Templates
+
+    @property
+    def ids(self) -> list[str]:
+        return self.catalog.ids
+
+    @property
+    def deployed(self) -> Catalog:
+        """What render, plan, backtest and preview use: all but optional detections not enabled."""
+        return self.catalog.restricted({d.id for d in self.catalog.detections if self.values.deploys(d)})
+
+
+@dataclass(frozen=True)
+class Validation:
+    catalog: Catalog | None
+    diagnostics: list[Diagnostic]
+    values: Values | None = None  # the merged values files, when they could be read
+
+    @property
+    def ok(self) -> bool:
+        return self.catalog is not None and not any(d.is_error for d in self.diagnostics)
+
+    def as_dict(self, shown: Sequence[Diagnostic] | None = None) -> dict[str, Any]:
+        """`pack validate --format json` (schemas/validate.schema.json), with ``shown`` (default:
+        every diagnostic)."""
+        catalog = self.catalog
+        return {
+            "format_version": "1",
+            "ok": self.ok,
+            "catalog": None
+            if catalog is None
+            else {"name": catalog.pack.name, "version": catalog.pack.version},
+            "detections": 0 if catalog is None else len(catalog.detections),
+            "deployed": 0
+            if catalog is None
+            else sum(map((self.values or Values()).deploys, catalog.detections)),
+            "diagnostics": [d.as_dict() for d in (self.diagnostics if shown is None else shown)],
+        }

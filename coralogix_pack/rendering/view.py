@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from coralogix_pack.catalog.kinds import NewValue, UniqueCount
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
 from coralogix_pack.catalog.wording import restate
+from coralogix_pack.coralogix.flowrefs import stage_placeholder
 from coralogix_pack.coralogix.ownership import MANAGED_BY_VALUE, ownership_labels
 from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL, prefixed
 from coralogix_pack.lucene.syntax import render_query
@@ -38,6 +40,22 @@ class AlertView:
     exceptions: tuple[Exception_, ...] = ()
     base_query: str = ""  # the query before exceptions
     description_as_written: str = ""  # stating the catalog's own threshold (the Terraform module restates it)
+    new_value: NewValue | None = None  # keypath with the field prefix
+    unique_count: UniqueCount | None = None  # keypath and group-by with the field prefix
+    stages: tuple[StageView, ...] = ()  # flow
+
+
+@dataclass(frozen=True)
+class StageAlert:
+    detection: str
+    placeholder: str  # the stand-in id (coralogix.flowrefs)
+
+
+@dataclass(frozen=True)
+class StageView:
+    alerts: tuple[StageAlert, ...]
+    op: str  # any | all
+    within_ms: int
 
 
 def alert_name(detection: Detection, values: Values) -> str:
@@ -71,7 +89,8 @@ def alert_view(
     priority = values.priority(detection.id, detection.priority)
     routes = (*values.webhooks, *values.webhooks_by_priority.get(priority, ()), *override.webhooks)
     exceptions = values.all_exceptions(detection.id)
-    base = render_query(detection.query, values.field_prefix)
+    has_query = detection.kind.has_query
+    base = render_query(detection.query, values.field_prefix) if has_query else ""
     as_written = alert_description(detection, catalog, templates)
     in_force = values.threshold(detection.id, detection.threshold)
     description = restate(as_written, detection.threshold, in_force)
@@ -83,7 +102,7 @@ def alert_view(
         priority=priority,
         kind=detection.kind,
         threshold=values.threshold(detection.id, detection.threshold),
-        query=with_exceptions(base, exceptions, values.field_prefix),
+        query=with_exceptions(base, exceptions, values.field_prefix) if has_query else "",
         labels=dict(sorted(labels.items())),
         application_names=values.application_names,
         subsystem_names=values.subsystem_names,
@@ -92,12 +111,41 @@ def alert_view(
         incidents=cadence,
         detection=detection,
         field_prefix=values.field_prefix,
-        query_template=render_query(detection.query, FIELD_PREFIX_SENTINEL),
+        query_template=render_query(detection.query, FIELD_PREFIX_SENTINEL) if has_query else "",
         phantom=values.phantom if override.phantom is None else override.phantom,
-        group_by=tuple(prefixed(f, values.field_prefix) for f in override.group_by),
+        group_by=_group_by(detection, override.group_by, values.field_prefix),
         exceptions=exceptions,
         base_query=base,
         description_as_written=as_written,
+        new_value=_prefixed_new_value(detection, values.field_prefix),
+        unique_count=_prefixed_unique_count(detection, values.field_prefix),
+        stages=_stages(detection, catalog.pack.name),
+    )
+
+
+def _prefixed_new_value(detection: Detection, prefix: str) -> NewValue | None:
+    found = detection.new_value
+    return replace(found, keypath=prefixed(found.keypath, prefix)) if found else None
+
+
+def _prefixed_unique_count(detection: Detection, prefix: str) -> UniqueCount | None:
+    found = detection.unique_count
+    if found is None:
+        return None
+    groups = tuple(prefixed(g, prefix) for g in found.group_by)
+    return replace(found, keypath=prefixed(found.keypath, prefix), group_by=groups)
+
+
+def _stages(detection: Detection, pack: str) -> tuple[StageView, ...]:
+    if detection.flow is None:
+        return ()
+    return tuple(
+        StageView(
+            tuple(StageAlert(name, stage_placeholder(pack, name)) for name in stage.alerts),
+            stage.op,
+            stage.within_seconds * 1000,
+        )
+        for stage in detection.flow.stages
     )
 
 
@@ -108,3 +156,9 @@ def _explicit(webhook: Webhook, cadence: Cadence) -> Webhook:
         notify_on=webhook.notify_on or cadence.notify_on,
         retrigger_minutes=webhook.retrigger_minutes or cadence.retrigger_minutes,
     )
+
+
+def _group_by(detection: Detection, override: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """Threshold: the values' group_by; unique count: the catalog's own."""
+    fields = detection.unique_count.group_by if detection.unique_count else override
+    return tuple(prefixed(f, prefix) for f in fields)

@@ -100,6 +100,19 @@ NOTIFY_ON = {"Triggered Only", "Triggered and Resolved"}
 DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 RETIRE = {"NEVER", "5_MINUTES", "10_MINUTES", "1_HOUR", "2_HOURS", "6_HOURS", "12_HOURS", "24_HOURS"}
 NO_DATA = {"OK", "ALERTING", "KEEP_LAST", "NO_DATA", "UNSPECIFIED"}
+NEW_VALUE_WINDOWS = {
+    "12_HOURS",
+    "24_HOURS",
+    "48_HOURS",
+    "72_HOURS",
+    "1_WEEK",
+    "1_MONTH",
+    "2_MONTHS",
+    "3_MONTHS",
+}
+UNIQUE_COUNT_WINDOWS = TIME_WINDOWS | {"1_MINUTE"}
+OPS = {"AND", "OR"}
+TIMEFRAME_TYPES = {"Unspecified", "Up To"}
 
 
 def _label_filter(name: str) -> Nested:
@@ -184,6 +197,55 @@ ALERT_SCHEMA = schema.Schema(
                 N("no_data_policy", "single", "OC", A("state", S, "OC"), A("auto_retire_seconds", F, "O")),
                 A("custom_evaluation_delay", F, "O"),
             ),
+            N(
+                "logs_new_value",
+                "single",
+                "O",
+                N(
+                    "rules",
+                    "set",
+                    "R",
+                    N("condition", "single", "R", A("keypath_to_track", S, "R"), A("time_window", S, "R")),
+                ),
+                LOGS_FILTER,
+                PAYLOAD,
+            ),
+            N(
+                "logs_unique_count",
+                "single",
+                "O",
+                A("unique_count_keypath", S, "R"),
+                A("max_unique_count_per_group_by_key", F, "O"),
+                N(
+                    "rules",
+                    "set",
+                    "R",
+                    N("condition", "single", "R", A("max_unique_count", F, "R"), A("time_window", S, "R")),
+                ),
+                LOGS_FILTER,
+                PAYLOAD,
+            ),
+            N(
+                "flow",
+                "single",
+                "O",
+                A("enforce_suppression", B, "OC"),
+                N(
+                    "stages",
+                    "list",
+                    "R",
+                    N(
+                        "flow_stages_groups",
+                        "list",
+                        "R",
+                        N("alert_defs", "set", "R", A("id", S, "R"), A("not", B, "OC")),
+                        A("alerts_op", S, "R"),
+                        A("next_op", S, "R"),
+                    ),
+                    A("timeframe_type", S, "R"),
+                    A("timeframe_ms", F, "O"),
+                ),
+            ),
         ),
         A("phantom_mode", B, "OC"),
         A("deleted", B, "C"),
@@ -228,8 +290,16 @@ ENUMS: list[tuple[tuple[str, ...], set[str]]] = [
     (("notification_group", "webhooks_settings", "*", "notify_on"), NOTIFY_ON),
     (("notification_group", "router", "notify_on"), NOTIFY_ON),
     (("schedule", "active_on", "days_of_week", "*"), DAYS),
+    (("type_definition", "logs_new_value", "rules", "*", "condition", "time_window"), NEW_VALUE_WINDOWS),
+    (
+        ("type_definition", "logs_unique_count", "rules", "*", "condition", "time_window"),
+        UNIQUE_COUNT_WINDOWS,
+    ),
+    (("type_definition", "flow", "stages", "*", "flow_stages_groups", "*", "alerts_op"), OPS),
+    (("type_definition", "flow", "stages", "*", "flow_stages_groups", "*", "next_op"), OPS),
+    (("type_definition", "flow", "stages", "*", "timeframe_type"), TIMEFRAME_TYPES),
 ]
-for _kind in ("logs_immediate", "logs_threshold"):
+for _kind in ("logs_immediate", "logs_threshold", "logs_new_value", "logs_unique_count"):
     _base = ("type_definition", _kind, "logs_filter", "simple_filter", "label_filters")
     ENUMS += [
         ((*_base, "application_name", "*", "operation"), OPERATIONS),
@@ -267,12 +337,10 @@ def alert_problems(config: dict[str, Any]) -> Iterator[tuple[str, list]]:
         chosen = [k for k, v in definition.items() if v is not None]
         if len(chosen) != 1:
             yield f"exactly one alert type must be set in type_definition, got {chosen}", ["type_definition"]
-        if (
-            definition.get("logs_immediate") is not None
-            and _known(config.get("group_by"))
-            and config["group_by"]
-        ):
-            yield "group_by is not supported for logs_immediate alerts", ["group_by"]
+        grouped = _known(config.get("group_by")) and config["group_by"]
+        for kind in ("logs_immediate", "logs_new_value"):
+            if definition.get(kind) is not None and grouped:
+                yield f"group_by is not supported for {kind} alerts", ["group_by"]
     labels = config.get("labels")
     if _known(labels) and len(labels) == 0:
         yield "labels must hold at least one entry; omit the attribute instead", ["labels"]
