@@ -29,6 +29,7 @@ _EXPORTS = {
     "doctor": "coralogix_pack.library",
     "preview": "coralogix_pack.library",
     "Rendered": "coralogix_pack.rendering.pipeline",
+    "BacktestOptions": "coralogix_pack.offline.replay",
     "Diagnostic": "coralogix_pack.core.diagnostics",
     "PackError": "coralogix_pack.core.diagnostics",
     "CoralogixPackError": "coralogix_pack.core.errors",
@@ -56,6 +57,7 @@ __all__ = [  # noqa: RUF022 - grouped as in _EXPORTS
     "doctor",
     "preview",
     "Rendered",
+    "BacktestOptions",
     "Diagnostic",
     "PackError",
     "CoralogixPackError",
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
         validate,
         write,
     )
+    from coralogix_pack.offline.replay import BacktestOptions
     from coralogix_pack.rendering.pipeline import Rendered
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from coralogix_pack.coralogix.flowrefs import stage_ids, stage_placeholder, with_stage_ids
 from coralogix_pack.coralogix.ownership import DETECTION_LABEL, HASH_LABEL
 from coralogix_pack.core.errors import CoralogixPackError
 from coralogix_pack.deploy.answers import ApiError, NotFound
@@ -84,8 +85,12 @@ def apply_plan(
     """Every change of ``plan``, then (when something was created) the removal of copies, within
     what is left of ``max_delete``."""
     result = ApplyResult()
+    new_ids: dict[str, str] = {}  # detection -> id of the alert this run created (flows refer to it)
     for action in plan.changes:
-        _record(result, report, action, partial(_execute, plan, action, client), client)
+        _record(result, report, action, partial(_execute, plan, action, client, new_ids), client)
+        outcome = result.outcomes[-1]
+        if outcome.ok and action.action == ActionKind.CREATE and outcome.alert_id:
+            new_ids[action.detection] = outcome.alert_id
     created = {o.action.detection for o in result.outcomes if o.action.action == ActionKind.CREATE}
     if created:
         planned = sum(1 for a in plan.changes if a.action == ActionKind.DELETE)
@@ -189,18 +194,31 @@ def reconcile(
         _record(result, report, action, delete, client)
 
 
-def _execute(plan: Plan, action: Action, client: CoralogixClient) -> str | None:
+def _execute(plan: Plan, action: Action, client: CoralogixClient, created: dict[str, str]) -> str | None:
     if action.action == ActionKind.CREATE:
-        assert action.properties is not None
-        return str(client.create_alert(action.properties, _landed(plan.pack, action.properties))["id"])
+        properties = _with_created_stages(plan, action, created)
+        return str(client.create_alert(properties, _landed(plan.pack, properties))["id"])
     if action.action == ActionKind.UPDATE:
-        assert action.properties is not None and action.alert_id is not None
-        return str(client.replace_alert(action.alert_id, action.properties)["id"])
+        assert action.alert_id is not None
+        return str(client.replace_alert(action.alert_id, _with_created_stages(plan, action, created))["id"])
     if action.action == ActionKind.DELETE:
         assert action.alert_id is not None
         client.delete_alert(action.alert_id)
         return action.alert_id
     raise ValueError(action.action)
+
+
+def _with_created_stages(plan: Plan, action: Action, created: dict[str, str]) -> dict[str, Any]:
+    """A flow's properties with the ids of the stage alerts this run created; refused when a stage
+    it needs was not created (its create failed, or a saved plan was cut)."""
+    assert action.properties is not None
+    ids = {stage_placeholder(plan.pack, detection): alert_id for detection, alert_id in created.items()}
+    properties = with_stage_ids(action.properties, ids)
+    waiting = set(stage_ids(properties)) & set(plan.stand_ins)
+    if waiting:
+        names = ", ".join(sorted(plan.stand_ins[w] for w in waiting))
+        raise ApiError(f"not sent: the flow's stage alert {names} was not created, so it has no id yet")
+    return properties
 
 
 def apply_report(plan: Plan, applied: ApplyResult | None) -> dict[str, Any]:

@@ -21,9 +21,8 @@ from typing import Any
 
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.coralogix.alertdef import owned_view
-from coralogix_pack.coralogix.ownership import (
-    HASH_LABEL,
-)
+from coralogix_pack.coralogix.flowrefs import stage_ids, stage_placeholder, with_stage_ids
+from coralogix_pack.coralogix.ownership import HASH_LABEL, PACK_LABEL
 from coralogix_pack.deploy.diff import Change, field_changes
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
 from coralogix_pack.rendering.alerts import render_alert
@@ -94,6 +93,13 @@ class Plan:
     only: frozenset[str] | None = None  # the detections this plan is limited to
     conflicts: list[Action] = field(default_factory=list)  # extra managed alerts kept without --prune
     notes: list[str] = field(default_factory=list)  # things a reader should know (vendor duplicates)
+    stand_ins: dict[str, str] = field(default_factory=dict)  # flow stage stand-in id -> detection
+
+    def waits_for(self, action: Action) -> list[str]:
+        """The stage alerts a flow action needs created first (their stand-in ids are still in it)."""
+        if action.properties is None:
+            return []
+        return sorted({self.stand_ins[i] for i in stage_ids(action.properties) if i in self.stand_ins})
 
     @property
     def changes(self) -> list[Action]:
@@ -147,13 +153,67 @@ def make_plan(
         by_detection.setdefault(alert.detection, []).append(alert)
     selected = frozenset(only) if only else None
     plan = Plan(pack, version, target, [], [], [], len(live) - len(managed), selected)
-    for detection_id in sorted(set(desired) | set(by_detection)):
+    flows = flows_in_order(desired)
+    plan.stand_ins = {stage_placeholder_for(desired, d): d for d in desired}
+    for detection_id in [*sorted((set(desired) | set(by_detection)) - set(flows)), *flows]:
         if selected is not None and detection_id not in selected:
             continue
-        _plan_detection(
-            plan, detection_id, desired.get(detection_id), by_detection.get(detection_id, []), prune
-        )
+        wanted = desired.get(detection_id)
+        if detection_id in flows and wanted is not None:
+            wanted = _with_live_stages(plan, wanted, desired, by_detection)
+        _plan_detection(plan, detection_id, wanted, by_detection.get(detection_id, []), prune)
+        if detection_id in flows:
+            _explain_stage_update(plan.actions[-1])
     return plan
+
+
+def _explain_stage_update(action: Action) -> None:
+    """A flow whose only change is the id of a stage alert follows that alert, not a pack change."""
+    stage_paths = [c.path for c in action.changes if "alertDefs" in c.path and c.path.endswith(".id")]
+    if action.action == ActionKind.UPDATE and action.changes and len(stage_paths) == len(action.changes):
+        action.reason = "a stage alert has a new id" + ("; edited outside the pack" if action.drifted else "")
+
+
+def flows_in_order(desired: dict[str, dict[str, Any]]) -> list[str]:
+    """The flow alerts among ``desired``, each after the flows its stages name: planned and applied
+    after every other alert, so that the alerts they refer to exist first."""
+    placeholders = {stage_placeholder_for(desired, d): d for d in desired}
+    flows = {d: w for d, w in sorted(desired.items()) if "flow" in w}
+    ordered: list[str] = []
+
+    def visit(detection_id: str) -> None:
+        if detection_id in ordered:
+            return
+        for stage in stage_ids(flows[detection_id]):
+            if placeholders.get(stage) in flows:
+                visit(placeholders[stage])
+        ordered.append(detection_id)
+
+    for detection_id in flows:
+        visit(detection_id)
+    return ordered
+
+
+def stage_placeholder_for(desired: dict[str, dict[str, Any]], detection_id: str) -> str:
+    return stage_placeholder(desired[detection_id]["entityLabels"][PACK_LABEL], detection_id)
+
+
+def _with_live_stages(
+    plan: Plan, wanted: dict[str, Any], desired: dict[str, dict[str, Any]], live: dict[str, list[LiveAlert]]
+) -> dict[str, Any]:
+    """The flow with the live id of each stage alert the account holds, or will hold unchanged; a
+    stage this plan creates keeps its stand-in id until apply has created it."""
+    ids: dict[str, str] = {}
+    for detection_id in desired:
+        placeholder = stage_placeholder_for(desired, detection_id)
+        if placeholder not in stage_ids(wanted):
+            continue
+        planned = [a for a in plan.actions if a.detection == detection_id and a.action != ActionKind.DELETE]
+        if planned and planned[-1].alert_id:
+            ids[placeholder] = planned[-1].alert_id
+        elif not planned and live.get(detection_id):
+            ids[placeholder] = sorted(live[detection_id], key=lambda a: (not a.intact, a.age))[0].id
+    return with_stage_ids(wanted, ids)
 
 
 def _plan_detection(

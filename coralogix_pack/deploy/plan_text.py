@@ -79,24 +79,72 @@ def change_lines(change: Change, indent: str = "    ") -> list[str]:
     return [f"{indent}{change.path}: {shown(old, change.path)} -> {shown(new, change.path)}"]
 
 
-def create_lines(action: Action, indent: str = "    ") -> list[str]:
+def create_lines(action: Action, indent: str = "    ", stand_ins: dict[str, str] | None = None) -> list[str]:
     p = action.properties or {}
-    block = p.get("logsThreshold") or p.get("logsImmediate") or {}
+    blocks = ("logsThreshold", "logsImmediate", "logsNewValue", "logsUniqueCount")
+    block: dict[str, Any] = next((p[b] for b in blocks if p.get(b)), {})
     query = ((block.get("logsFilter") or {}).get("simpleFilter") or {}).get("luceneQuery", "")
     lines = [
-        f"{indent}name: {p.get('name', '')}",
-        f"{indent}priority: {shown(p.get('priority', ABSENT), 'priority')}",
-        f"{indent}enabled: {json.dumps(p.get('enabled', True))}",
-        f"{indent}query: {query}",
+        f"name: {p.get('name', '')}",
+        f"priority: {shown(p.get('priority', ABSENT), 'priority')}",
+        f"enabled: {json.dumps(p.get('enabled', True))}",
     ]
+    lines += [f"query: {query}"] if "flow" not in p else []
+    lines += _condition_lines(p) + _stage_lines(p, stand_ins or {})
+    return [indent + line for line in lines]
+
+
+def _condition_lines(p: dict[str, Any]) -> list[str]:
+    lines = []
     for rule in (p.get("logsThreshold") or {}).get("rules", []):
         condition = rule.get("condition", {})
         window = shown(
             condition.get("timeWindow", {}).get("logsTimeWindowSpecificValue", ABSENT),
             "x.logsTimeWindowSpecificValue",
         )
-        lines.append(f"{indent}threshold: more than {condition.get('threshold')} in {window}")
+        less = condition.get("conditionType") == "LOGS_THRESHOLD_CONDITION_TYPE_LESS_THAN"
+        lines.append(
+            f"threshold: {'fewer' if less else 'more'} than {condition.get('threshold')} in {window}"
+        )
+    for rule in (p.get("logsNewValue") or {}).get("rules", []):
+        condition = rule.get("condition", {})
+        window = condition.get("timeWindow", {}).get("logsNewValueTimeWindowSpecificValue", "")
+        lines.append(f"new value of: {condition.get('keypathToTrack')} (not seen in {_tail(window)})")
+    for rule in (p.get("logsUniqueCount") or {}).get("rules", []):
+        condition = rule.get("condition", {})
+        window = condition.get("timeWindow", {}).get("logsUniqueValueTimeWindowSpecificValue", "")
+        counted = f"{condition.get('maxUniqueCount')} {p['logsUniqueCount'].get('uniqueCountKeypath')}"
+        per = f" per {', '.join(p['groupByKeys'])}" if p.get("groupByKeys") else ""
+        lines.append(f"unique count: more than {counted}{per} in {_tail(window)}")
     return lines
+
+
+def _stage_lines(p: dict[str, Any], stand_ins: dict[str, str]) -> list[str]:
+    lines = []
+    for index, stage in enumerate((p.get("flow") or {}).get("stages", []), 1):
+        groups = stage.get("flowStagesGroups", {}).get("groups", [])
+        names = [_stage_name(str(d.get("id")), stand_ins) for g in groups for d in g.get("alertDefs", [])]
+        within = f" within {int(stage.get('timeframeMs') or 0) // 60000} min" if index > 1 else ""
+        lines.append(f"stage {index}: {' or '.join(names)}{within}")
+    return lines
+
+
+def _tail(enum_value: str) -> str:
+    """``LOGS_UNIQUE_VALUE_TIME_WINDOW_VALUE_HOURS_1`` -> ``1 hour``: a window enum in words."""
+    unit, _, amount = enum_value.split("_VALUE_")[-1].removesuffix("_OR_UNSPECIFIED").partition("_")
+    word = unit.lower().rstrip("s")
+    return f"{amount} {word}{'' if amount == '1' else 's'}"
+
+
+def _stage_name(alert_id: str, stand_ins: dict[str, str]) -> str:
+    return f"{stand_ins[alert_id]} (created first)" if alert_id in stand_ins else alert_id
+
+
+def _named(change: Change, stand_ins: dict[str, str]) -> Change:
+    """A flow stage id that is a stand-in shows the detection whose alert apply creates first."""
+    if isinstance(change.new, str) and change.new in stand_ins:
+        return Change(change.path, change.old, f"<id of the new {stand_ins[change.new]} alert>")
+    return change
 
 
 SYMBOLS = {ActionKind.CREATE: "+", ActionKind.UPDATE: "~", ActionKind.DELETE: "-"}
@@ -108,11 +156,15 @@ def plan_lines(plan: Plan) -> list[str]:
     for action in plan.changes:
         head = f"{SYMBOLS[action.action]} {action.action} {action.detection}"
         head += f" ({action.alert_id})" if action.alert_id else ""
-        lines.append(head + (f": {action.reason}" if action.reason else ""))
+        waits = plan.waits_for(action)
+        parts = [action.reason] if action.reason else []
+        parts += [f"after creating {', '.join(waits)}"] if waits else []
+        reason = "; ".join(parts)
+        lines.append(head + (f": {reason}" if reason else ""))
         if action.action == ActionKind.CREATE:
-            lines += create_lines(action)
+            lines += create_lines(action, stand_ins=plan.stand_ins)
         for change in action.changes:
-            lines += change_lines(change)
+            lines += change_lines(_named(change, plan.stand_ins))
     if plan.drift:
         lines.append("Drift (edited outside the pack; apply reverts these):")
         for drift in plan.drift:

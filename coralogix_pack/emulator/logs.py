@@ -101,7 +101,7 @@ _LABEL = re.compile(
 _SEVERITY = re.compile(r"\$m\.severity == (\w+)")
 _GROUP_TIME = re.compile(
     r"groupby roundTime\(\$m\.timestamp(?: \+ (\d+)([mhd]))?, (\d+)([mhd])\)"
-    r" as (\w+)((?:, \$d\.[\w.]+ as \w+)*) aggregate count\(\) as (\w+)"
+    r" as (\w+)((?:, \$d\.[\w.]+ as \w+)*) aggregate (?:count\(\)|distinct_count\((\$d\.[\w.]+)\)) as (\w+)"
 )
 _EXTRA_GROUP = re.compile(r", (\$d\.[\w.]+) as (\w+)")
 _GROUP_FIELD = re.compile(r"groupby (.+) as (\w+) aggregate count\(\) as (\w+)")
@@ -177,20 +177,22 @@ def run_query(store: LogStore, query: str, start: float, end: float, limit: int)
             offset = _seconds(grouped[1], grouped[2]) if grouped[1] else 0
             size = _seconds(grouped[3], grouped[4])
             extra = _EXTRA_GROUP.findall(grouped[6] or "")
-            counts = Counter(
-                (
+            distinct: dict[tuple[Any, ...], set[Any]] = {}
+            for log in logs:
+                key = (
                     int((log.time + offset) // size * size),
                     *(_key(_field_value(path, log)) for path, _ in extra),
                 )
-                for log in logs
-            )
+                value = _key(_field_value(grouped[7], log)) if grouped[7] else log.id
+                if value is not None:  # distinct_count leaves out records without the field
+                    distinct.setdefault(key, set()).add(value)
             table = [
                 {
                     grouped[5]: key[0] * 10**9,
                     **{name: value for (_, name), value in zip(extra, key[1:], strict=True)},
-                    grouped[7]: n,
+                    grouped[8]: len(seen),
                 }
-                for key, n in sorted(counts.items(), key=lambda item: str(item[0]))
+                for key, seen in sorted(distinct.items(), key=lambda item: str(item[0]))
             ]
         elif table is None and (grouped := _GROUP_FIELD.fullmatch(stage)):
             values = Counter(_key(_field_value(grouped[1], log)) for log in logs)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from coralogix_pack.coralogix.api import ALERTS, API_PATH, QUERY_PATH
+from coralogix_pack.coralogix.flowrefs import stage_ids
 from coralogix_pack.core.network import is_loopback
 from coralogix_pack.emulator.alert_spec import BadRequest, validate_properties
 from coralogix_pack.emulator.behaviour import Behaviour, FaultKind, FaultPlan
@@ -216,6 +217,12 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             if unknown:
                 raise BadRequest(f"{unknown[0]}: unknown field")
             validate_properties(body.get("alertDefProperties"))
+            with emulator.lock:
+                unknown_stages = [
+                    i for i in stage_ids(body["alertDefProperties"]) if i not in emulator.alerts
+                ]
+            if unknown_stages:
+                raise BadRequest(f"flow: alert definition {unknown_stages[0]} not found")
             if method == "POST":
                 created = emulator.put_alert(body["alertDefProperties"])
                 return 200, {"alertDef": {**created, "id": ""} if emulator.behaviour.empty_id else created}

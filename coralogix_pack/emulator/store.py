@@ -55,6 +55,9 @@ def fill_defaults(properties: dict[str, Any]) -> dict[str, Any]:
     priority = filled.get("priority", "ALERT_DEF_PRIORITY_P5_OR_UNSPECIFIED")
     for rule in (filled.get("logsThreshold") or {}).get("rules", []):
         rule.setdefault("override", {"priority": priority})
+    for rule in (filled.get("logsNewValue") or {}).get("rules", [])[:1]:
+        if not filled.get("groupByKeys"):  # computed from the keypath (the provider plans it so)
+            filled["groupByKeys"] = [rule["condition"]["keypathToTrack"]]
     return filled
 
 
@@ -70,7 +73,7 @@ def _floats(value: Any) -> Any:
 
 def _emit_unpopulated(alert: dict[str, Any]) -> dict[str, Any]:
     properties = {**UNPOPULATED, **alert["alertDefProperties"]}
-    for block in ("logsImmediate", "logsThreshold"):
+    for block in ("logsImmediate", "logsThreshold", "logsNewValue", "logsUniqueCount"):
         if block in properties:
             extra = UNPOPULATED_TYPE_BLOCK | (UNPOPULATED_THRESHOLD if block == "logsThreshold" else {})
             properties[block] = {**extra, **properties[block]}

@@ -80,15 +80,18 @@ def per_bucket(
     offset_seconds: float = 0.0,
     over: int | None = None,
     group_by: Sequence[str] = (),
+    distinct: str | None = None,
 ) -> str:
     """Matches per UTC-aligned bucket (shifted by ``offset_seconds``) and per value of the
-    ``group_by`` fields (paths under $d, as the alert's groupByKeys), optionally only those over N."""
+    ``group_by`` fields (paths under $d, as the alert's groupByKeys), optionally only those over N;
+    with ``distinct``, the number of distinct values of that path instead of matches."""
     moment = "$m.timestamp" + (f" + {duration(offset_seconds)}" if offset_seconds else "")
     groups = "".join(f", $d.{path} as g{index}" for index, path in enumerate(group_by))
+    aggregate = f"distinct_count($d.{distinct})" if distinct else "count()"
     text = [
         *stages,
         f"groupby roundTime({moment}, {duration(bucket_seconds)}) as bucket{groups}"
-        " aggregate count() as hits",
+        f" aggregate {aggregate} as hits",
     ]
     if over is not None:
         text.append(f"filter hits > {over}")

@@ -18,6 +18,7 @@ from typing import Any
 from coralogix_pack.catalog.model import WINDOW_SECONDS
 from coralogix_pack.core.timeutil import format_time
 from coralogix_pack.query import dataprime
+from coralogix_pack.query import kind_preview as kinds
 from coralogix_pack.query.client import QueryClient, QueryFailed, QueryResult
 from coralogix_pack.query.windows import DAY, bucket_start, chunk_step, merged, tiles
 from coralogix_pack.rendering.view import AlertView
@@ -51,6 +52,8 @@ class DetectionPreview:
     warnings: list[str] = field(default_factory=list)
     error: str = ""
     suppressed: list[tuple[str, int]] = field(default_factory=list)  # (exception, matches it removed)
+    estimate: bool = False  # counted from windows on fixed grids, not from a rolling evaluation
+    alert_times: list[float] = field(default_factory=list)  # when each alert fired (flows use them)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,7 +64,7 @@ class DetectionPreview:
             "matches": self.matches,
             "alerts": self.alerts,
             "at_least": self.lower_bound,
-            "estimate": self.kind == "threshold",
+            "estimate": self.estimate,
             "per_day": self.per_day,
             "windows_over_threshold": self.grids,
             "top_identities": [t.as_dict() for t in self.top_identities],
@@ -106,20 +109,31 @@ class Previewer:
         self.client = client
         self.start, self.end = start, end
         self.progress = progress or (lambda text: None)
+        self.stage_ids: set[str] = set()  # detections whose alert times a flow needs
+        self.alert_times: dict[str, list[float]] = {}
 
     def detection(self, view: AlertView) -> DetectionPreview:
-        result = DetectionPreview(view.id, view.kind)
+        result = DetectionPreview(view.id, view.kind, estimate=view.kind != "immediate")
         filters = dataprime.label_filter(view.application_names, view.subsystem_names, view.severities)
         stages = dataprime.base(filters, view.query)
         try:
+            if view.kind == "flow":
+                self._flow(view, result)
+                return result
             self._daily(stages, result)
-            if result.matches and view.threshold is not None:
+            if view.kind in ("new-value", "unique-count") or (view.threshold and view.threshold.less_than):
+                self._kind(stages, view, result)
+            elif result.matches and view.threshold is not None:
                 window = WINDOW_SECONDS[view.threshold.window]
                 self._threshold(stages, view.threshold.count, window, result, view.group_by)
             elif view.threshold is None:
                 result.alerts = result.matches
                 for day in result.per_day.values():
                     day["alerts"] = day["matches"]
+                if view.id in self.stage_ids:
+                    result.alert_times = kinds.alert_minutes(
+                        self._runner(result), stages, self.start, self.end
+                    )
             if result.matches:
                 result.top_identities = self._top(stages, IDENTITY_FIELDS, "identity", view, result)
                 result.top_resources = self._top(stages, RESOURCE_FIELDS, "resource", view, result)
@@ -173,9 +187,52 @@ class Previewer:
                         count += 1
             result.grids[name] = count
         bursts = [burst for windows in found.values() for burst in merged(windows)]
-        result.alerts = len(bursts)
-        for start, _ in bursts:
-            result.per_day.setdefault(_day(start), {"matches": 0, "alerts": 0})["alerts"] += 1
+        self._fired(result, [start for start, _ in bursts])
+
+    def _fired(self, result: DetectionPreview, times: list[float]) -> None:
+        result.alerts = len(times)
+        result.alert_times = sorted(times)
+        for moment in times:
+            result.per_day.setdefault(_day(moment), {"matches": 0, "alerts": 0})["alerts"] += 1
+
+    def _runner(self, result: DetectionPreview) -> kinds.Run:
+        return lambda query, start, end: self._run(query, start, end, result)
+
+    def _kind(self, stages: list[str], view: AlertView, result: DetectionPreview) -> None:
+        run = self._runner(result)
+        if view.new_value:
+            learn = view.new_value.window_seconds
+            first = kinds.new_value_keys(run, stages, view.new_value.keypath, self.start, self.end, learn)
+            self._fired(result, list(first.values()))
+            result.lower_bound = result.lower_bound or self.end - self.start > learn
+            result.estimate = False
+        elif view.unique_count:
+            uc = view.unique_count
+            found, result.grids = kinds.bursts(
+                run,
+                stages,
+                uc.window_seconds,
+                self.start,
+                self.end,
+                over=uc.count,
+                group_by=view.group_by,
+                distinct=uc.keypath,
+            )
+            self._fired(result, [start for start, _ in found])
+        elif view.threshold is not None:
+            if view.group_by:
+                result.warnings.append("a less-than detection with group_by is previewed without its groups")
+            window = WINDOW_SECONDS[view.threshold.window]
+            found, result.grids = kinds.bursts(
+                run, stages, window, self.start, self.end, under=view.threshold.count
+            )
+            self._fired(result, [start + window for start, _ in found])
+
+    def _flow(self, view: AlertView, result: DetectionPreview) -> None:
+        flow = view.detection.flow
+        assert flow is not None
+        times = {name: self.alert_times.get(name, []) for name in flow.stage_ids}
+        self._fired(result, kinds.flow_times(view.id, flow, times))
 
     def _top(
         self, stages: list[str], fields: tuple[str, ...], name: str, view: AlertView, result: DetectionPreview
@@ -218,5 +275,10 @@ def preview(
     progress: Callable[[str], None] | None = None,
 ) -> PreviewReport:
     previewer = Previewer(client, start, end, progress)
-    detections = [previewer.detection(v) for v in views if v.enabled]
-    return PreviewReport(start, end, client.tier, detections, client.sent)
+    enabled = [v for v in views if v.enabled]
+    previewer.stage_ids = {n for v in enabled if v.detection.flow for n in v.detection.flow.stage_ids}
+    done: dict[str, DetectionPreview] = {}
+    for view in sorted(enabled, key=lambda v: v.kind == "flow"):  # flows after their stages
+        done[view.id] = previewer.detection(view)
+        previewer.alert_times[view.id] = done[view.id].alert_times
+    return PreviewReport(start, end, client.tier, [done[v.id] for v in enabled], client.sent)

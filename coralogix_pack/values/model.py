@@ -226,6 +226,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                     code="CXP511",
                 )
     yield from _exception_checks(merged, located)
+    yield from _flow_checks(merged, located, catalog)
     for key, (file, line) in sorted(located.labels.items()):
         if key in RESERVED_LABELS:
             yield Diagnostic(
@@ -235,6 +236,43 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 message=f"label {key!r} is reserved for ownership tracking",
                 hint="choose another key",
                 code="CXP512",
+            )
+
+
+def _flow_checks(merged: dict[str, Any], located: _Located, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A deployed, enabled flow needs each stage deployed and enabled: a stage alert that is not in
+    the account never fires, so neither would the flow."""
+    overrides = merged.get("detections", {})
+
+    def state(detection_id: str) -> str:
+        enabled = overrides.get(detection_id, {}).get("enabled")
+        if catalog.get(detection_id).optional and enabled is not True:
+            return "optional and not enabled"
+        return "disabled" if enabled is False else ""
+
+    for flow in (d for d in catalog.detections if d.flow is not None and not state(d.id)):
+        assert flow.flow is not None
+        for name in flow.flow.stage_ids:
+            problem = state(name) if name in catalog.ids else ""
+            if problem:
+                file, line = located.detections.get(flow.id, located.detections.get(name, ("values", 0)))
+                yield Diagnostic(
+                    file=file,
+                    line=line,
+                    path=f"detections.{flow.id}",
+                    message=f"the flow {flow.id!r} is enabled but its stage {name} is {problem}",
+                    hint=f"enable {name} too, or disable {flow.id}",
+                    code="CXP516",
+                )
+        if overrides.get(flow.id, {}).get("exceptions"):
+            file, line = located.detections[flow.id]
+            yield Diagnostic(
+                file=file,
+                line=line,
+                path=f"detections.{flow.id}.exceptions",
+                message=f"{flow.id!r} is a flow: it has no query for exceptions to narrow",
+                hint="put the exception on its stage detections",
+                code="CXP517",
             )
 
 
