@@ -278,9 +278,10 @@ def doctor(
     pack: LoadedPack, client: CoralogixClient, queries: QueryClient, start: float, end: float
 ) -> DoctorReport:
     """Check the key, the records, where their fields live and the deployed alerts."""
-    from coralogix_pack.query.doctor import Doctor
+    from coralogix_pack.query.doctor import Doctor, alert_keys
 
-    return Doctor(pack.values, client, queries, lambda: plan(pack, client), start, end).run()
+    keys = alert_keys(pack.deployed, pack.values)
+    return Doctor(pack.values, client, queries, lambda: plan(pack, client), start, end, keys).run()
 
 
 def preview(

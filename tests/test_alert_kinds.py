@@ -278,3 +278,103 @@ def test_a_flow_needs_its_stages_deployed_and_enabled(cli, tmp_path):
     result = cli("validate", "--values", values)
     assert result.code == 1
     assert f"{values}:2" in result.err and "stage vm-deleted is disabled" in result.err
+
+
+def test_server_filled_fields_of_the_new_kinds_are_no_difference(cli, monkeypatch):
+    """A backend that fills defaults, prints unset fields and doubles: the new-value alert comes back
+    grouped by its keypath, the unique-count limit as text, the flow's stage frames as text."""
+    from coralogix_pack.emulator.behaviour import Behaviour
+
+    monkeypatch.setenv("CORALOGIX_API_KEY", KEY)
+    behaviour = Behaviour(fill_defaults=True, emit_unpopulated=True, float_numbers=True)
+    with Emulator(KEY, behaviour=behaviour) as server:
+        target = ["--api-url", server.base_url, "--values", EXTENDED_VALUES]
+        assert cli("apply", "--auto-approve", *target).code == 0
+        stored = {
+            a["alertDefProperties"]["entityLabels"]["pack_detection"]: a for a in server.alerts.values()
+        }
+        first = server.public(stored["first-time-vm-deleter"]["id"])["alertDefProperties"]
+        assert first["groupByKeys"] == ["identity.authorization.evidence.principalId"]
+        result = cli("plan", *target, "--detailed-exitcode")
+        assert result.code == 0, result.text
+
+
+def test_terraform_plans_17_alerts_with_stage_references(tmp_path):
+    import subprocess
+
+    from test_terraform_standin import TERRAFORM, planned_creates, tf_env_for
+
+    if TERRAFORM is None:
+        pytest.skip("terraform not on PATH")
+    out = tmp_path / "out"
+    assert cp.write(cp.render(cp.load_pack(values=[EXTENDED_VALUES])), out) is not None
+    env = tf_env_for(tmp_path / "provider")
+    creates = planned_creates(env, out / "terraform")
+    after = {c["change"]["after"]["labels"]["pack_detection"]: c for c in creates}
+    assert sorted(after) == sorted(DETECTION_IDS + OPTIONAL_IDS)
+    flow = after["locked-vm-delete-then-deleted"]
+    unknown = flow["change"]["after_unknown"]["type_definition"]["flow"]["stages"]
+    assert all(
+        s["flow_stages_groups"][0]["alert_defs"][0]["id"] is True for s in unknown
+    )  # known after apply
+    shown = subprocess.run(
+        [TERRAFORM, "show", "-json", "tfplan"], cwd=out / "terraform", env=env, capture_output=True, text=True
+    )
+    config = json.loads(shown.stdout)["configuration"]["root_module"]["resources"]
+    flow_config = next(r for r in config if r["name"] == "locked_vm_delete_then_deleted")
+    references = json.dumps(flow_config["expressions"]["type_definition"])
+    assert "coralogix_alert.locked_vm_delete_attempt.id" in references
+    assert "coralogix_alert.vm_deleted.id" in references
+    spree = after["vm-deletion-spree-by-caller"]["change"]["after"]
+    assert spree["group_by"] == ["identity.authorization.evidence.principalId"]
+    silent = after["activity-log-silent"]["change"]["after"]["type_definition"]["logs_threshold"]
+    assert [r["condition"]["condition_type"] for r in silent["rules"]] == ["LESS_THAN"]
+
+
+@pytest.mark.parametrize("kind", ["less-than", "new-value", "unique-count", "flow"])
+def test_pack_new_scaffolds_each_kind_that_validates_and_passes_its_tests(cli, tmp_path, kind):
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG, catalog)
+    created = cli("new", f"demo-{kind}", "--kind", kind, "--catalog", catalog)
+    assert created.code == 0, created.text
+    assert cli("validate", "--catalog", catalog).code == 0
+    tested = cli("test", f"demo-{kind}", "--catalog", catalog, "--format", "json")
+    assert tested.code == 0, tested.text
+    report = json.loads(tested.out)["detections"][0]
+    assert report["ok"] and report["checks"] >= 4
+    data = yaml.safe_load((catalog / f"demo-{kind}.yaml").read_text())
+    expected = {"less-than": "threshold"}.get(kind, kind)
+    assert data["kind"] == expected and data["tests"]["sequences"]
+    if kind == "flow":
+        assert [s["alerts"] for s in data["flow"]["stages"]] == [
+            ["disk-deleted"],
+            ["locked-vm-delete-attempt"],
+        ]
+
+
+def test_doctor_checks_the_fields_alerts_group_and_count_by(cli, monkeypatch, day_file, tmp_path):
+    monkeypatch.setenv("CORALOGIX_API_KEY", KEY)
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG, catalog)
+    path = catalog / "vm-deletion-spree-by-caller.yaml"
+    path.write_text(path.read_text().replace("keypath: resourceId", "keypath: properties.vmName"))
+    window = [
+        "--since",
+        "1d",
+        "--until",
+        format_time(DAY + 86400),
+        "--query-interval",
+        "0",
+        "--format",
+        "json",
+    ]
+    with Emulator(KEY, logs=LogStore.from_files([day_file])) as server:
+        target = ["--api-url", server.base_url, "--values", EXTENDED_VALUES]
+        good = json.loads(cli("doctor", *window, *target).out)
+        bad = json.loads(cli("doctor", *window, *target, "--catalog", catalog).out)
+    keys = {c["name"]: c for c in good["checks"]}["alert keys"]
+    assert keys["status"] == "ok"
+    assert keys["present"]["first-time-vm-deleter: identity.authorization.evidence.principalId"] > 0
+    flagged = {c["name"]: c for c in bad["checks"]}["alert keys"]
+    assert flagged["status"] == "warn"
+    assert "vm-deletion-spree-by-caller: properties.vmName" in flagged["message"]

@@ -25,9 +25,13 @@ TESTS = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="module")
 def tf_env(tmp_path_factory) -> dict[str, str]:
-    home = tmp_path_factory.mktemp("tfprovider")
+    return tf_env_for(tmp_path_factory.mktemp("tfprovider"))
+
+
+def tf_env_for(home: Path) -> dict[str, str]:
+    """Environment for Terraform with the stand-in provider installed under ``home``."""
     plugin = home / "bin" / "terraform-provider-coralogix"
-    plugin.parent.mkdir()
+    plugin.parent.mkdir(parents=True)
     plugin.write_text(
         f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(TESTS)!r})\n"
         "from tfstub.coralogix_provider import main\nmain()\n"

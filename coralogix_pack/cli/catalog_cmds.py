@@ -198,17 +198,24 @@ def new(
         str, typer.Argument(metavar="ID", help="The new detection's id, e.g. vm-extension-installed.")
     ],
     kind: Annotated[
-        str, typer.Option("--kind", metavar="KIND", help="immediate or threshold.")
+        str,
+        typer.Option(
+            "--kind",
+            metavar="KIND",
+            help="immediate, threshold, less-than, new-value, unique-count or flow (docs/alert-kinds.md).",
+        ),
     ] = "immediate",
     catalog: CatalogOpt = None,
 ) -> None:
     """Create catalog/ID.yaml: a detection that validates as written, with TODOs to replace."""
     from coralogix_pack import library
-    from coralogix_pack.catalog.scaffold import scaffold
+    from coralogix_pack.catalog.scaffold import KINDS, flow_stages, scaffold
 
-    if kind not in ("immediate", "threshold"):
-        raise typer.BadParameter("use immediate or threshold", param_hint="--kind")
-    path = scaffold(library.catalog_dir(catalog), detection_id, kind)
+    if kind not in KINDS:
+        raise typer.BadParameter("use one of " + ", ".join(KINDS), param_hint="--kind")
+    folder = library.catalog_dir(catalog)
+    stages = flow_stages(library.load_catalog(folder)) if kind == "flow" else None
+    path = scaffold(folder, detection_id, kind, stages)
     print(f"created {path}: replace the TODOs, then run pack validate && pack test")
 
 

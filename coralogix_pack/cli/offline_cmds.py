@@ -105,6 +105,15 @@ def backtest(
             help="Processes: large plain NDJSON files are cut across them (same result).",
         ),
     ] = 1,
+    new_value_warmup: Annotated[
+        str | None,
+        typer.Option(
+            "--new-value-warmup",
+            metavar="DURATION",
+            help="New-value detections only learn during this long from the input's start (e.g. 24h, 7d); "
+            "default: none, every first sight in the input fires (docs/alert-kinds.md).",
+        ),
+    ] = None,
 ) -> None:
     """Replay exported Activity Logs and report what each detection would have fired."""
     from coralogix_pack import library
@@ -115,7 +124,9 @@ def backtest(
 
     fmt = check_format(output)
     start, end = time_bounds(since, until)
+    warmup = _duration(new_value_warmup, "--new-value-warmup") if new_value_warmup else 0.0
     options = BacktestOptions(
+        new_value_warmup=warmup,
         case_sensitive=case_sensitive,
         start=start,
         end=end,
@@ -150,3 +161,12 @@ def backtest(
     if strict and result.skipped:
         err(f"error: {result.skipped} record(s) skipped and --strict given")
         raise typer.Exit(1)
+
+
+def _duration(text: str, option: str) -> float:
+    from coralogix_pack.query.windows import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None

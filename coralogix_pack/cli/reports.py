@@ -91,6 +91,10 @@ def print_backtest(result: BacktestResult, out: Console, max_alerts: int = 50) -
         out.print(f"{alert['time']}  {alert['detection']}  {alert['matches']} match(es)  records {records}")
     if len(result.alerts) > max_alerts:
         out.print(f"... {len(result.alerts) - max_alerts} more alerts (use --format json for all)")
+    for silence in result.as_dict()["silences"]:
+        until = silence["until"] or "the end of the input"
+        group = f" ({silence['group']})" if silence["group"] else ""
+        out.print(f"{silence['detection']}{group}: silent from {silence['since']} to {until}", markup=False)
     timeline = alerts_per_day(result)
     for detection_id, tally in sorted(result.detections.items()):
         if tally.matches:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from coralogix_pack.catalog.model import Catalog, Kind
 from coralogix_pack.core.timeutil import format_time
 from coralogix_pack.deploy.answers import ApiError
 from coralogix_pack.deploy.client import CoralogixClient
@@ -107,8 +108,12 @@ class Doctor:
         make_plan: Callable[[], Plan],
         start: float,
         end: float,
+        keypaths: dict[str, tuple[str, ...]] | None = None,
     ):
+        """``keypaths``: detection -> the fields beyond its query that its alert reads (a new value's
+        key, a unique count's key and group, a threshold's group-by), without the field prefix."""
         self.values, self.alerts, self.queries, self.make_plan = values, alerts, queries, make_plan
+        self.keypaths = keypaths or {}
         self.start, self.end = format_time(start), format_time(end)
         self.checks: list[Check] = []
         self.recommended: dict[str, Any] = {}
@@ -121,6 +126,7 @@ class Doctor:
                 prefix = self._prefix(sample)
                 if prefix is not None:
                     self._value_case(sample, prefix)
+                    self._keypaths(sample, prefix)
         self._managed()
         return DoctorReport(self.checks, self.recommended)
 
@@ -201,6 +207,25 @@ class Doctor:
         message = ", ".join(f"{k} values are {v} case" for k, v in details.items())
         self._add("value case", Status.OK, message + " (the catalog's queries match every case)", **details)
 
+    def _keypaths(self, sample: list[Any], prefix: str) -> None:
+        """A key an alert groups or counts by that no sampled record holds: every record would fall
+        in one empty group, or (new value, unique count) the alert would never fire."""
+        if not self.keypaths:
+            return
+        present = {}
+        for detection, paths in sorted(self.keypaths.items()):
+            for path in paths:
+                dotted = f"{prefix}.{path}" if prefix else path
+                present[f"{detection}: {path}"] = sum(_has(record, dotted) for record in sample)
+        missing = [name for name, count in present.items() if count == 0]
+        if missing:
+            message = "no sampled Activity Log record holds " + "; ".join(missing)
+            hint = "check the field names against a record in Coralogix, or the field prefix"
+            self._add("alert keys", Status.WARN, message, hint, present=present, sample=len(sample))
+            return
+        message = f"every field the alerts group or count by is in the sample ({len(sample)} records)"
+        self._add("alert keys", Status.OK, message, present=present, sample=len(sample))
+
     def _managed(self) -> None:
         try:
             plan = self.make_plan()
@@ -233,3 +258,25 @@ class Doctor:
                 "; ".join(plan.notes),
                 "keep one of the two: undeploy the extension's alerts, or disable the pack's detections",
             )
+
+
+def _has(record: Any, dotted: str) -> bool:
+    from coralogix_pack.lucene.records import leaves
+
+    return isinstance(record, dict) and next(iter(leaves(record, tuple(dotted.split(".")))), None) is not None
+
+
+def alert_keys(catalog: Catalog, values: Values) -> dict[str, tuple[str, ...]]:
+    """Detection -> the fields beyond its query that its alert groups or counts by."""
+    found = {}
+    for detection in catalog.detections:
+        if not values.enabled(detection.id):
+            continue
+        keys = list(values.override(detection.id).group_by) if detection.kind is Kind.THRESHOLD else []
+        if detection.new_value:
+            keys.append(detection.new_value.keypath)
+        if detection.unique_count:
+            keys += [detection.unique_count.keypath, *detection.unique_count.group_by]
+        if keys:
+            found[detection.id] = tuple(keys)
+    return found
