@@ -378,3 +378,16 @@ def test_doctor_checks_the_fields_alerts_group_and_count_by(cli, monkeypatch, da
     flagged = {c["name"]: c for c in bad["checks"]}["alert keys"]
     assert flagged["status"] == "warn"
     assert "vm-deletion-spree-by-caller: properties.vmName" in flagged["message"]
+
+
+def test_a_saved_plan_with_flows_applies_as_planned(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("CORALOGIX_API_KEY", KEY)
+    saved = tmp_path / "plan.json"
+    with Emulator(KEY) as server:
+        target = ["--api-url", server.base_url]
+        assert cli("plan", *target, "--values", EXTENDED_VALUES, "--out", saved).code == 0
+        applied = cli("apply", saved, "--auto-approve", *target)
+        assert applied.code == 0, applied.text
+        final = cli("plan", *target, "--values", EXTENDED_VALUES, "--detailed-exitcode")
+        assert final.code == 0, final.text
+        assert len(server.alerts) == 17
