@@ -150,7 +150,9 @@ def test_fields_the_pack_does_not_own_are_neither_change_nor_drift():
     live = copy.deepcopy(wanted)
     live["deleted"] = False
     live["notificationGroupExcess"] = [{"webhooks": []}]
-    live["logsThreshold"]["evaluationDelayMs"] = 0  # owned, and equal to the default
+    live["logsThreshold"]["evaluationDelayMs"] = float(
+        wanted["logsThreshold"]["evaluationDelayMs"]
+    )  # a double
     live["logsThreshold"]["rules"][0]["condition"]["threshold"] = float(
         live["logsThreshold"]["rules"][0]["condition"]["threshold"]
     )

@@ -102,8 +102,16 @@ def test_plan_with_production_tfvars(tf_env, tmp_path):
     assert bulk["description"].startswith("Fires when more than 15 deletions of managed disks")
     rule = after["bulk_disk_deletion"]["type_definition"]["logs_threshold"]["rules"][0]
     assert rule["condition"]["threshold"] == 15
-    hooks = after["vm_deleted"]["notification_group"]["webhooks_settings"]
-    assert {h["integration_id"] for h in hooks} == {"101", "202", None}
+    group = after["vm_deleted"]["notification_group"]
+    assert [h["recipients"] for h in group["webhooks_settings"]] == [["secops@example.com"]]
+    assert [d["connector_id"] for d in group["destinations"]] == ["slack-sec-alerts"]
+    paged = after["vm_backup_deleted"]["notification_group"]["destinations"]  # P1 in these values
+    assert [(d["connector_id"], d["preset_id"]) for d in paged] == [
+        ("slack-sec-alerts", ""),
+        ("pagerduty-security", "pagerduty-default"),
+    ]
+    assert rule is not None and bulk["type_definition"]["logs_threshold"]["custom_evaluation_delay"] == 600000
+    assert after["vm_deleted"]["type_definition"]["logs_immediate"]["notification_payload_filter"]
     filters = after["vm_deleted"]["type_definition"]["logs_immediate"]["logs_filter"]["simple_filter"]
     assert filters["label_filters"]["application_name"] == [{"value": "azure", "operation": "STARTS_WITH"}]
 
@@ -199,6 +207,33 @@ detections:
     incidents: {notify_on: triggered_and_resolved, retrigger_minutes: 60}
 """
 
+SETTINGS = """\
+field_prefix: body
+evaluation_delay: 15m
+schedule: {days: [Monday, Tuesday, Wednesday, Thursday, Friday], start: "08:00", end: "18:00"}
+payload_fields: [identity.claims.name, resourceId]
+data_source: {data_space: security, data_set: azure-activity}
+notifications:
+  destinations: [{connector_id: slack-1}]
+  by_priority:
+    P1: {destinations: [{connector_id: pd-1, preset_id: pd-preset, notify_on: triggered_and_resolved}]}
+detections:
+  vm-turned-off:
+    schedule: {always: true}
+    payload_fields: [callerIpAddress]
+  vm-reimaged:
+    schedule: {days: [Saturday, Sunday], start: "22:00", end: "06:00"}
+    data_source: {data_space: default, data_set: other}
+  bulk-vm-deletion:
+    evaluation_delay: 0
+    notifications: {destinations: [{connector_id: team-x, retrigger_minutes: 5}]}
+"""
+ROUTER = """\
+evaluation_delay: 2h
+notifications:
+  router: {notify_on: triggered_and_resolved}
+"""
+
 
 API_WINDOW_TO_TF = {
     "LOGS_TIME_WINDOW_VALUE_MINUTES_5_OR_UNSPECIFIED": "5_MINUTES",
@@ -238,7 +273,29 @@ def _from_json(alert: dict) -> dict:
         "labels": p["entityLabels"],
         "phantom": bool(p.get("phantomMode", False)),
         "group_by": p.get("groupByKeys", []),
+        "delay": block.get("evaluationDelayMs"),
+        "payload": sorted(block.get("notificationPayloadFilter") or []),
+        "schedule": _schedule_json(p.get("activeOn")),
+        "destinations": sorted(
+            (d["connectorId"], d.get("presetId", ""), NOTIFY[d["notifyOn"]], d["retriggeringPeriodMinutes"])
+            for d in (p.get("notificationGroup") or {}).get("destinations", [])
+        ),
+        "router": NOTIFY.get(((p.get("notificationGroup") or {}).get("router") or {}).get("notifyOn")),
+        "data_sources": [(s["dataSpace"], s["dataSet"]) for s in p.get("dataSources", [])],
     }
+
+
+def _schedule_json(active: dict | None) -> tuple | None:
+    if not active:
+        return None
+    days = sorted(
+        d.removeprefix("DAY_OF_WEEK_").removesuffix("_OR_UNSPECIFIED").title() for d in active["dayOfWeek"]
+    )
+
+    def hhmm(t: dict) -> str:
+        return f"{t.get('hours', 0):02d}:{t.get('minutes', 0):02d}"
+
+    return days, hhmm(active["startTime"]), hhmm(active["endTime"])
 
 
 def _from_plan(after: dict) -> dict:
@@ -261,7 +318,24 @@ def _from_plan(after: dict) -> dict:
         "labels": after["labels"],
         "phantom": bool(after.get("phantom_mode", False)),
         "group_by": after.get("group_by") or [],
+        "delay": block.get("custom_evaluation_delay"),
+        "payload": sorted(block.get("notification_payload_filter") or []),
+        "schedule": _schedule_plan(after.get("schedule")),
+        "destinations": sorted(
+            (d["connector_id"], d["preset_id"], d["notify_on"], d["retriggering_period_minutes"])
+            for d in (after.get("notification_group") or {}).get("destinations") or []
+        ),
+        "router": ((after.get("notification_group") or {}).get("router") or {}).get("notify_on"),
+        "data_sources": [(s["data_space"], s["data_set"]) for s in after.get("data_sources") or []],
     }
+
+
+def _schedule_plan(schedule: dict | None) -> tuple | None:
+    if not schedule:
+        return None
+    active = schedule["active_on"]
+    assert active["utc_offset"] == "+0000"
+    return sorted(active["days_of_week"]), active["start_time"], active["end_time"]
 
 
 @pytest.mark.parametrize(
@@ -271,8 +345,10 @@ def _from_plan(after: dict) -> dict:
         "examples/values.production.yaml",
         pytest.param("field_prefix: logRecord.body\n", marks=pytest.mark.slow),
         TUNING,
+        SETTINGS,
+        pytest.param(ROUTER, marks=pytest.mark.slow),
     ],
-    ids=["default", "production", "prefix", "tuning"],
+    ids=["default", "production", "prefix", "tuning", "settings", "router"],
 )
 def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
     out = tmp_path / "out"

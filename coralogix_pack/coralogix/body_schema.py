@@ -94,6 +94,17 @@ WEBHOOK = _object(
     },
     ("integration",),
 )
+DESTINATION = _object(
+    {
+        "connectorId": {"type": "string", "minLength": 1},
+        "presetId": STRING,
+        "notifyOn": NOTIFY_ON,
+        "retriggeringPeriodMinutes": {"type": "integer", "minimum": 0},
+        "triggeredRoutingOverrides": {"type": "object"},
+        "resolvedRouteOverrides": {"type": "object"},
+    },
+    ("connectorId",),
+)
 INT64_TEXT = {"type": "string", "pattern": "^-?[0-9]+$", "minLength": 1, "maxLength": 20}
 NEW_VALUE = _object(
     {
@@ -207,8 +218,21 @@ ALERT_PROPERTIES: dict[str, Any] = {
                 {
                     "groupByKeys": {"type": "array", "items": STRING},
                     "webhooks": {"type": "array", "items": WEBHOOK, "maxItems": 100},
+                    "destinations": {"type": "array", "items": DESTINATION, "maxItems": 100},
+                    "router": _object({"id": STRING, "notifyOn": NOTIFY_ON}),
                 }
             ),
+            "dataSources": {
+                "type": "array",
+                "maxItems": 1,
+                "items": _object(
+                    {
+                        "dataSpace": {"type": "string", "minLength": 1, "maxLength": 50},
+                        "dataSet": {"type": "string", "minLength": 1, "maxLength": 300},
+                    },
+                    ("dataSpace", "dataSet"),
+                ),
+            },
             "activeOn": _object(
                 {
                     "dayOfWeek": {"type": "array", "items": _enum(DAYS)},

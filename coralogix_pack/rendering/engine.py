@@ -44,6 +44,8 @@ FILTERS = {
     "api_notify_on": _lookup(vocabulary.API_NOTIFY_ON, "api_notify_on"),
     "tf_notify_on": _lookup(vocabulary.TF_NOTIFY_ON, "tf_notify_on"),
     "api_condition": _lookup(vocabulary.API_CONDITION, "api_condition"),
+    "api_day": _lookup(vocabulary.API_DAY, "api_day"),
+    "api_time_of_day": lambda hhmm: {"hours": int(hhmm[:2]), "minutes": int(hhmm[3:])},
     "tf_condition": _lookup(vocabulary.TF_CONDITION, "tf_condition"),
     "api_new_value_window": _lookup(vocabulary.API_NEW_VALUE_WINDOW, "api_new_value_window"),
     "tf_new_value_window": _lookup(vocabulary.TF_NEW_VALUE_WINDOW, "tf_new_value_window"),

@@ -11,6 +11,7 @@ from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.view import AlertView
 from coralogix_pack.values.model import Values
+from coralogix_pack.values.settings import DAYS, DEFAULT_EVALUATION_DELAY_MS
 
 MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf", "README.md")
 TFVARS_FILE = "terraform.tfvars.json"
@@ -30,6 +31,8 @@ def render_module(catalog: Catalog, views: list[AlertView], templates: Templates
         "window_words": {w: window_words(w) for w in vocabulary.TF_WINDOW},
         "tf_severities": vocabulary.TF_SEVERITY,
         "tf_notify_on": vocabulary.TF_NOTIFY_ON,
+        "default_delay": f"{DEFAULT_EVALUATION_DELAY_MS // 60_000}m",
+        "days": list(DAYS),
         "ownership": {
             v.id: ownership_labels(catalog.pack.name, v.id, catalog.pack.version, TERRAFORM_MANAGED_BY_VALUE)
             for v in views

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from coralogix_pack.catalog.kinds import NewValue, UniqueCount
 from coralogix_pack.catalog.model import Catalog, Detection, Threshold
@@ -14,6 +14,7 @@ from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.values.exceptions import with_exceptions
 from coralogix_pack.values.model import Cadence, Exception_, LabelFilter, Values, Webhook
+from coralogix_pack.values.settings import AlertSettings
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class AlertView:
     new_value: NewValue | None = None  # keypath with the field prefix
     unique_count: UniqueCount | None = None  # keypath and group-by with the field prefix
     stages: tuple[StageView, ...] = ()  # flow
+    # evaluation delay, schedule, destinations, payload fields (under the field prefix), data set
+    settings: AlertSettings = field(default_factory=AlertSettings)
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,22 @@ def alert_view(
         new_value=_prefixed_new_value(detection, values.field_prefix),
         unique_count=_prefixed_unique_count(detection, values.field_prefix),
         stages=_stages(detection, catalog.pack.name),
+        settings=_settings(values.alert_settings(detection), values.field_prefix, cadence),
     )
+
+
+def _settings(settings: AlertSettings, prefix: str, cadence: Cadence) -> AlertSettings:
+    """Payload fields under the field prefix; each destination's cadence explicit, as webhooks'."""
+    destinations = tuple(
+        replace(
+            d,
+            notify_on=d.notify_on or cadence.notify_on,
+            retrigger_minutes=d.retrigger_minutes or cadence.retrigger_minutes,
+        )
+        for d in settings.destinations
+    )
+    fields = tuple(prefixed(f, prefix) for f in settings.payload_fields)
+    return replace(settings, destinations=destinations, payload_fields=fields)
 
 
 def _prefixed_new_value(detection: Detection, prefix: str) -> NewValue | None:

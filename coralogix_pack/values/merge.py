@@ -1,6 +1,6 @@
 """How values files merge (docs/values.md), remembering where each setting came from.
 
-Mappings merge key by key; the lists of exceptions and webhooks add up across files (an entry
+Mappings merge key by key; the lists of exceptions, webhooks and destinations add up across files (an entry
 given twice is an error naming both places); any other value, scalars and other lists alike, is
 replaced by the later file's.
 """
@@ -20,8 +20,8 @@ def _adds_up(path: tuple[str | int, ...]) -> bool:
     """Lists that accumulate across values files instead of being replaced."""
     if path and path[-1] == "exceptions":
         return path == ("exceptions",) or (len(path) == 3 and path[0] == "detections")
-    if path and path[-1] == "webhooks":
-        return path[-2:] == ("notifications", "webhooks") or path[:2] == ("notifications", "by_priority")
+    if path and path[-1] in ("webhooks", "destinations"):
+        return path[-2] == "notifications" or path[:2] == ("notifications", "by_priority")
     return False
 
 

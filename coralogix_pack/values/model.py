@@ -19,6 +19,14 @@ from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import read_yaml_file
 from coralogix_pack.documents.schema_check import schema_diagnostics
 from coralogix_pack.values.merge import Origins, merge_into
+from coralogix_pack.values.settings import (
+    AlertSettings,
+    SettingsDefaults,
+    SettingsOverride,
+    defaults_from,
+    override_from,
+)
+from coralogix_pack.values.settings_checks import flow_checks, settings_checks
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class DetectionOverride:
     webhooks: tuple[Webhook, ...] = ()
     incidents: Cadence | None = None
     group_by: tuple[str, ...] = ()
+    settings: SettingsOverride = field(default_factory=SettingsOverride)
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class Values:
     exceptions: tuple[Exception_, ...] = ()
     webhooks_by_priority: dict[str, tuple[Webhook, ...]] = field(default_factory=dict)
     detections: dict[str, DetectionOverride] = field(default_factory=dict)
+    settings: SettingsDefaults = field(default_factory=SettingsDefaults)
     sources: tuple[ValuesSource, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     origins: dict[tuple[str | int, ...], tuple[str, int]] = field(
@@ -120,6 +130,12 @@ class Values:
             count=override.threshold_count if override.threshold_count is not None else default.count,
             window=override.threshold_window or default.window,
         )
+
+    def alert_settings(self, detection: Detection) -> AlertSettings:
+        """Evaluation delay, schedule, destinations, payload fields, data set of the detection's alert."""
+        priority = self.priority(detection.id, detection.priority)
+        thresholded = detection.kind is Kind.THRESHOLD
+        return self.settings.resolve(priority, thresholded, self.override(detection.id).settings)
 
     def deploys(self, detection: Detection) -> bool:
         """Whether the detection is rendered and deployed: all are, but an optional one only when
@@ -159,6 +175,7 @@ def load_values(paths: list[Path], catalog: Catalog) -> Values:
         found += merge_into(merged, doc.data, doc, display, origins)
     _locate_exceptions(merged, origins, located)
     found += _semantic_checks(merged, located, catalog)
+    found += settings_checks(merged, origins, catalog)
     if errors_only(found):
         raise PackError(found)
     return _build(merged, tuple(sources), located, origins)
@@ -226,7 +243,7 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                     code="CXP511",
                 )
     yield from _exception_checks(merged, located)
-    yield from _flow_checks(merged, located, catalog)
+    yield from flow_checks(merged, located.detections, catalog)
     for key, (file, line) in sorted(located.labels.items()):
         if key in RESERVED_LABELS:
             yield Diagnostic(
@@ -236,43 +253,6 @@ def _semantic_checks(merged: dict[str, Any], located: _Located, catalog: Catalog
                 message=f"label {key!r} is reserved for ownership tracking",
                 hint="choose another key",
                 code="CXP512",
-            )
-
-
-def _flow_checks(merged: dict[str, Any], located: _Located, catalog: Catalog) -> Iterator[Diagnostic]:
-    """A deployed, enabled flow needs each stage deployed and enabled: a stage alert that is not in
-    the account never fires, so neither would the flow."""
-    overrides = merged.get("detections", {})
-
-    def state(detection_id: str) -> str:
-        enabled = overrides.get(detection_id, {}).get("enabled")
-        if catalog.get(detection_id).optional and enabled is not True:
-            return "optional and not enabled"
-        return "disabled" if enabled is False else ""
-
-    for flow in (d for d in catalog.detections if d.flow is not None and not state(d.id)):
-        assert flow.flow is not None
-        for name in flow.flow.stage_ids:
-            problem = state(name) if name in catalog.ids else ""
-            if problem:
-                file, line = located.detections.get(flow.id, located.detections.get(name, ("values", 0)))
-                yield Diagnostic(
-                    file=file,
-                    line=line,
-                    path=f"detections.{flow.id}",
-                    message=f"the flow {flow.id!r} is enabled but its stage {name} is {problem}",
-                    hint=f"enable {name} too, or disable {flow.id}",
-                    code="CXP516",
-                )
-        if overrides.get(flow.id, {}).get("exceptions"):
-            file, line = located.detections[flow.id]
-            yield Diagnostic(
-                file=file,
-                line=line,
-                path=f"detections.{flow.id}.exceptions",
-                message=f"{flow.id!r} is a flow: it has no query for exceptions to narrow",
-                hint="put the exception on its stage detections",
-                code="CXP517",
             )
 
 
@@ -373,9 +353,11 @@ def _build(
                 _webhooks((o.get("notifications") or {}).get("webhooks", [])),
                 Cadence(**o["incidents"]) if o.get("incidents") is not None else None,
                 tuple(o.get("group_by", [])),
+                override_from(o),
             )
             for detection_id, o in sorted(raw.get("detections", {}).items())
         },
+        settings=defaults_from(raw),
         sources=sources,
         raw=raw,
         origins=dict(origins or {}),

@@ -34,12 +34,28 @@ module "azure_vm_security" {
     subsystem_name   = [{ value = "activity-log", operation = "INCLUDES" }]
   }
 
+  evaluation_delay = "10m"
+  payload_fields = [
+    "identity.claims.name",
+    "identity.authorization.evidence.principalId",
+    "resourceId",
+    "callerIpAddress",
+    "correlationId",
+  ]
+
   notifications = {
-    webhooks = [
-      { integration_id = 101 },
-      { integration_id = 202, notify_on = "triggered_and_resolved", retrigger_minutes = 60 },
-      { recipients = ["secops@example.com"] },
-    ]
+    destinations = [{ connector_id = "slack-sec-alerts" }]
+    by_priority = {
+      P1 = {
+        destinations = [{
+          connector_id      = "pagerduty-security"
+          preset_id         = "pagerduty-default"
+          notify_on         = "triggered_and_resolved"
+          retrigger_minutes = 60
+        }]
+      }
+    }
+    webhooks = [{ recipients = ["secops@example.com"] }]
   }
 
   incidents = { notify_on = "triggered_and_resolved", retrigger_minutes = 30 }

@@ -272,6 +272,15 @@ ALERT_SCHEMA = schema.Schema(
                 N("retriggering_period", "single", "OC", A("minutes", F, "R")),
             ),
             N("router", "single", "O", A("notify_on", S, "OC")),
+            N(
+                "destinations",
+                "list",
+                "O",
+                A("connector_id", S, "R"),
+                A("preset_id", S, "R"),
+                A("notify_on", S, "OC"),
+                A("retriggering_period_minutes", F, "O"),
+            ),
         ),
         A("labels", types.Map(S), "O"),
         N("data_sources", "list", "O", A("data_space", S, "R"), A("data_set", S, "R")),
@@ -289,6 +298,7 @@ ENUMS: list[tuple[tuple[str, ...], set[str]]] = [
     (("incidents_settings", "notify_on"), NOTIFY_ON),
     (("notification_group", "webhooks_settings", "*", "notify_on"), NOTIFY_ON),
     (("notification_group", "router", "notify_on"), NOTIFY_ON),
+    (("notification_group", "destinations", "*", "notify_on"), NOTIFY_ON),
     (("schedule", "active_on", "days_of_week", "*"), DAYS),
     (("type_definition", "logs_new_value", "rules", "*", "condition", "time_window"), NEW_VALUE_WINDOWS),
     (

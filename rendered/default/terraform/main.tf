@@ -174,14 +174,62 @@ locals {
     try(var.detections[id].notifications.webhooks, []),
   ) }
 
-  notification_group = { for id, d in local.catalog : id => length(local.webhooks_for[id]) == 0 ? null : {
-    webhooks_settings = [for w in local.webhooks_for[id] : {
+  # Notification Center destinations add up like webhooks; the router applies when there are none.
+  destinations_for = { for id, d in local.catalog : id => concat(
+    var.notifications.destinations,
+    try(var.notifications.by_priority[local.priority[id]].destinations, []),
+    try(var.detections[id].notifications.destinations, []),
+  ) }
+  router_for = { for id, d in local.catalog : id => length(local.destinations_for[id]) > 0 || var.notifications.router == null ? null : {
+    notify_on = local.notify_on[coalesce(try(var.notifications.router.notify_on, null), "triggered_only")]
+  } }
+
+  notification_group = { for id, d in local.catalog : id => length(local.webhooks_for[id]) + length(local.destinations_for[id]) == 0 && local.router_for[id] == null ? null : {
+    webhooks_settings = length(local.webhooks_for[id]) == 0 ? null : [for w in local.webhooks_for[id] : {
       integration_id      = w.integration_id == null ? null : tostring(w.integration_id)
       recipients          = w.recipients
       notify_on           = local.notify_on[coalesce(w.notify_on, local.incidents_for[id].notify_on)]
       retriggering_period = { minutes = coalesce(w.retrigger_minutes, local.incidents_for[id].retrigger_minutes) }
     }]
+    destinations = length(local.destinations_for[id]) == 0 ? null : [for x in local.destinations_for[id] : {
+      connector_id                = x.connector_id
+      preset_id                   = x.preset_id != null ? x.preset_id : ""
+      notify_on                   = local.notify_on[coalesce(x.notify_on, local.incidents_for[id].notify_on)]
+      retriggering_period_minutes = coalesce(x.retrigger_minutes, local.incidents_for[id].retrigger_minutes)
+    }]
+    router = local.router_for[id]
   } }
+
+  # Durations as the API counts them (milliseconds); 0 sends no delay.
+  duration_ms           = { s = 1000, m = 60000, h = 3600000 }
+  evaluation_delay_text = { for id, d in local.catalog : id => coalesce(try(var.detections[id].evaluation_delay, null), var.evaluation_delay) }
+  evaluation_delay_ms   = { for id, text in local.evaluation_delay_text : id => text == "0" ? 0 : tonumber(regex("^[0-9]+", text)) * local.duration_ms[regex("[smh]$", text)] }
+
+  # A detection's own schedule wins; `always = true` lifts the module's.
+  schedule_for = { for id, d in local.catalog : id => (
+    try(var.detections[id].schedule.always, null) == true ? null : (
+      try(var.detections[id].schedule.days, null) != null ? {
+        days  = var.detections[id].schedule.days
+        start = var.detections[id].schedule.start
+        end   = var.detections[id].schedule.end
+      } : var.schedule
+    )
+  ) }
+  schedule = { for id, s in local.schedule_for : id => s == null ? null : {
+    active_on = {
+      days_of_week = s.days
+      start_time   = s.start
+      end_time     = s.end
+      utc_offset   = "+0000"
+    }
+  } }
+
+  payload_filter = { for id, d in local.catalog : id => [
+    for f in coalesce(try(var.detections[id].payload_fields, null), var.payload_fields) : "${local.field_prefix}${f}"
+  ] }
+  data_sources = { for id, d in local.catalog : id => (
+    try(var.detections[id].data_source, null) != null ? [var.detections[id].data_source] : (var.data_source == null ? null : [var.data_source])
+  ) }
 
   incidents_settings = { for id, d in local.catalog : id => {
     notify_on           = local.notify_on[local.incidents_for[id].notify_on]
@@ -214,6 +262,8 @@ resource "coralogix_alert" "bulk_disk_deletion" {
   phantom_mode       = local.phantom["bulk-disk-deletion"]
   incidents_settings = local.incidents_settings["bulk-disk-deletion"]
   notification_group = local.notification_group["bulk-disk-deletion"]
+  schedule           = local.schedule["bulk-disk-deletion"]
+  data_sources       = local.data_sources["bulk-disk-deletion"]
   group_by           = length(local.group_by["bulk-disk-deletion"]) == 0 ? null : local.group_by["bulk-disk-deletion"]
 
   type_definition = {
@@ -224,6 +274,7 @@ resource "coralogix_alert" "bulk_disk_deletion" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["bulk-disk-deletion"]) == 0 ? null : local.payload_filter["bulk-disk-deletion"]
       rules = [{
         condition = {
           threshold      = local.threshold["bulk-disk-deletion"].count
@@ -232,6 +283,7 @@ resource "coralogix_alert" "bulk_disk_deletion" {
         }
         override = { priority = local.priority["bulk-disk-deletion"] }
       }]
+      custom_evaluation_delay = local.evaluation_delay_ms["bulk-disk-deletion"] == 0 ? null : local.evaluation_delay_ms["bulk-disk-deletion"]
     }
   }
 }
@@ -248,6 +300,8 @@ resource "coralogix_alert" "bulk_vm_deletion" {
   phantom_mode       = local.phantom["bulk-vm-deletion"]
   incidents_settings = local.incidents_settings["bulk-vm-deletion"]
   notification_group = local.notification_group["bulk-vm-deletion"]
+  schedule           = local.schedule["bulk-vm-deletion"]
+  data_sources       = local.data_sources["bulk-vm-deletion"]
   group_by           = length(local.group_by["bulk-vm-deletion"]) == 0 ? null : local.group_by["bulk-vm-deletion"]
 
   type_definition = {
@@ -258,6 +312,7 @@ resource "coralogix_alert" "bulk_vm_deletion" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["bulk-vm-deletion"]) == 0 ? null : local.payload_filter["bulk-vm-deletion"]
       rules = [{
         condition = {
           threshold      = local.threshold["bulk-vm-deletion"].count
@@ -266,6 +321,7 @@ resource "coralogix_alert" "bulk_vm_deletion" {
         }
         override = { priority = local.priority["bulk-vm-deletion"] }
       }]
+      custom_evaluation_delay = local.evaluation_delay_ms["bulk-vm-deletion"] == 0 ? null : local.evaluation_delay_ms["bulk-vm-deletion"]
     }
   }
 }
@@ -282,6 +338,8 @@ resource "coralogix_alert" "disk_deleted" {
   phantom_mode       = local.phantom["disk-deleted"]
   incidents_settings = local.incidents_settings["disk-deleted"]
   notification_group = local.notification_group["disk-deleted"]
+  schedule           = local.schedule["disk-deleted"]
+  data_sources       = local.data_sources["disk-deleted"]
 
   type_definition = {
     logs_immediate = {
@@ -291,6 +349,7 @@ resource "coralogix_alert" "disk_deleted" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["disk-deleted"]) == 0 ? null : local.payload_filter["disk-deleted"]
     }
   }
 }
@@ -307,6 +366,8 @@ resource "coralogix_alert" "locked_vm_delete_attempt" {
   phantom_mode       = local.phantom["locked-vm-delete-attempt"]
   incidents_settings = local.incidents_settings["locked-vm-delete-attempt"]
   notification_group = local.notification_group["locked-vm-delete-attempt"]
+  schedule           = local.schedule["locked-vm-delete-attempt"]
+  data_sources       = local.data_sources["locked-vm-delete-attempt"]
 
   type_definition = {
     logs_immediate = {
@@ -316,6 +377,7 @@ resource "coralogix_alert" "locked_vm_delete_attempt" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["locked-vm-delete-attempt"]) == 0 ? null : local.payload_filter["locked-vm-delete-attempt"]
     }
   }
 }
@@ -332,6 +394,8 @@ resource "coralogix_alert" "public_ip_associated" {
   phantom_mode       = local.phantom["public-ip-associated"]
   incidents_settings = local.incidents_settings["public-ip-associated"]
   notification_group = local.notification_group["public-ip-associated"]
+  schedule           = local.schedule["public-ip-associated"]
+  data_sources       = local.data_sources["public-ip-associated"]
 
   type_definition = {
     logs_immediate = {
@@ -341,6 +405,7 @@ resource "coralogix_alert" "public_ip_associated" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["public-ip-associated"]) == 0 ? null : local.payload_filter["public-ip-associated"]
     }
   }
 }
@@ -357,6 +422,8 @@ resource "coralogix_alert" "resource_deallocated" {
   phantom_mode       = local.phantom["resource-deallocated"]
   incidents_settings = local.incidents_settings["resource-deallocated"]
   notification_group = local.notification_group["resource-deallocated"]
+  schedule           = local.schedule["resource-deallocated"]
+  data_sources       = local.data_sources["resource-deallocated"]
 
   type_definition = {
     logs_immediate = {
@@ -366,6 +433,7 @@ resource "coralogix_alert" "resource_deallocated" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["resource-deallocated"]) == 0 ? null : local.payload_filter["resource-deallocated"]
     }
   }
 }
@@ -382,6 +450,8 @@ resource "coralogix_alert" "resource_deleted" {
   phantom_mode       = local.phantom["resource-deleted"]
   incidents_settings = local.incidents_settings["resource-deleted"]
   notification_group = local.notification_group["resource-deleted"]
+  schedule           = local.schedule["resource-deleted"]
+  data_sources       = local.data_sources["resource-deleted"]
 
   type_definition = {
     logs_immediate = {
@@ -391,6 +461,7 @@ resource "coralogix_alert" "resource_deleted" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["resource-deleted"]) == 0 ? null : local.payload_filter["resource-deleted"]
     }
   }
 }
@@ -407,6 +478,8 @@ resource "coralogix_alert" "vm_backup_deleted" {
   phantom_mode       = local.phantom["vm-backup-deleted"]
   incidents_settings = local.incidents_settings["vm-backup-deleted"]
   notification_group = local.notification_group["vm-backup-deleted"]
+  schedule           = local.schedule["vm-backup-deleted"]
+  data_sources       = local.data_sources["vm-backup-deleted"]
 
   type_definition = {
     logs_immediate = {
@@ -416,6 +489,7 @@ resource "coralogix_alert" "vm_backup_deleted" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["vm-backup-deleted"]) == 0 ? null : local.payload_filter["vm-backup-deleted"]
     }
   }
 }
@@ -432,6 +506,8 @@ resource "coralogix_alert" "vm_deleted" {
   phantom_mode       = local.phantom["vm-deleted"]
   incidents_settings = local.incidents_settings["vm-deleted"]
   notification_group = local.notification_group["vm-deleted"]
+  schedule           = local.schedule["vm-deleted"]
+  data_sources       = local.data_sources["vm-deleted"]
 
   type_definition = {
     logs_immediate = {
@@ -441,6 +517,7 @@ resource "coralogix_alert" "vm_deleted" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["vm-deleted"]) == 0 ? null : local.payload_filter["vm-deleted"]
     }
   }
 }
@@ -457,6 +534,8 @@ resource "coralogix_alert" "vm_password_reset" {
   phantom_mode       = local.phantom["vm-password-reset"]
   incidents_settings = local.incidents_settings["vm-password-reset"]
   notification_group = local.notification_group["vm-password-reset"]
+  schedule           = local.schedule["vm-password-reset"]
+  data_sources       = local.data_sources["vm-password-reset"]
 
   type_definition = {
     logs_immediate = {
@@ -466,6 +545,7 @@ resource "coralogix_alert" "vm_password_reset" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["vm-password-reset"]) == 0 ? null : local.payload_filter["vm-password-reset"]
     }
   }
 }
@@ -482,6 +562,8 @@ resource "coralogix_alert" "vm_reimaged" {
   phantom_mode       = local.phantom["vm-reimaged"]
   incidents_settings = local.incidents_settings["vm-reimaged"]
   notification_group = local.notification_group["vm-reimaged"]
+  schedule           = local.schedule["vm-reimaged"]
+  data_sources       = local.data_sources["vm-reimaged"]
 
   type_definition = {
     logs_immediate = {
@@ -491,6 +573,7 @@ resource "coralogix_alert" "vm_reimaged" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["vm-reimaged"]) == 0 ? null : local.payload_filter["vm-reimaged"]
     }
   }
 }
@@ -507,6 +590,8 @@ resource "coralogix_alert" "vm_turned_off" {
   phantom_mode       = local.phantom["vm-turned-off"]
   incidents_settings = local.incidents_settings["vm-turned-off"]
   notification_group = local.notification_group["vm-turned-off"]
+  schedule           = local.schedule["vm-turned-off"]
+  data_sources       = local.data_sources["vm-turned-off"]
 
   type_definition = {
     logs_immediate = {
@@ -516,6 +601,7 @@ resource "coralogix_alert" "vm_turned_off" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["vm-turned-off"]) == 0 ? null : local.payload_filter["vm-turned-off"]
     }
   }
 }
@@ -532,6 +618,8 @@ resource "coralogix_alert" "vmss_extension_changed" {
   phantom_mode       = local.phantom["vmss-extension-changed"]
   incidents_settings = local.incidents_settings["vmss-extension-changed"]
   notification_group = local.notification_group["vmss-extension-changed"]
+  schedule           = local.schedule["vmss-extension-changed"]
+  data_sources       = local.data_sources["vmss-extension-changed"]
 
   type_definition = {
     logs_immediate = {
@@ -541,6 +629,7 @@ resource "coralogix_alert" "vmss_extension_changed" {
           label_filters = local.label_filters
         }
       }
+      notification_payload_filter = length(local.payload_filter["vmss-extension-changed"]) == 0 ? null : local.payload_filter["vmss-extension-changed"]
     }
   }
 }

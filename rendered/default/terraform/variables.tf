@@ -51,12 +51,30 @@ variable "detections" {
         notify_on         = optional(string)
         retrigger_minutes = optional(number)
       })), [])
+      destinations = optional(list(object({
+        connector_id      = string
+        preset_id         = optional(string)
+        notify_on         = optional(string)
+        retrigger_minutes = optional(number)
+      })), [])
     }), {})
     incidents = optional(object({
       notify_on         = optional(string)
       retrigger_minutes = optional(number)
     }))
-    group_by = optional(list(string), [])
+    group_by         = optional(list(string), [])
+    evaluation_delay = optional(string)
+    schedule = optional(object({
+      days   = optional(list(string))
+      start  = optional(string)
+      end    = optional(string)
+      always = optional(bool)
+    }))
+    payload_fields = optional(list(string))
+    data_source = optional(object({
+      data_space = string
+      data_set   = string
+    }))
   }))
   default = {}
 
@@ -158,7 +176,22 @@ variable "notifications" {
         notify_on         = optional(string)
         retrigger_minutes = optional(number)
       })), [])
+      destinations = optional(list(object({
+        connector_id      = string
+        preset_id         = optional(string)
+        notify_on         = optional(string)
+        retrigger_minutes = optional(number)
+      })), [])
     })), {})
+    destinations = optional(list(object({
+      connector_id      = string
+      preset_id         = optional(string)
+      notify_on         = optional(string)
+      retrigger_minutes = optional(number)
+    })), [])
+    router = optional(object({
+      notify_on = optional(string)
+    }))
   })
   default = {}
 
@@ -196,4 +229,45 @@ variable "incidents" {
     condition     = floor(coalesce(try(var.incidents.retrigger_minutes, null), 10)) == coalesce(try(var.incidents.retrigger_minutes, null), 10) && coalesce(try(var.incidents.retrigger_minutes, null), 10) >= 1 && coalesce(try(var.incidents.retrigger_minutes, null), 10) <= 10080
     error_message = "incidents.retrigger_minutes must be a whole number from 1 to 10080 (one week)."
   }
+}
+
+variable "evaluation_delay" {
+  description = "How long threshold alerts wait before evaluating a window (e.g. 10m; at most 3h): Activity Log records arrive minutes late."
+  type        = string
+  default     = "10m"
+
+  validation {
+    condition     = can(regex("^([0-9]{1,5}[smh]|0)$", var.evaluation_delay))
+    error_message = "evaluation_delay is a duration such as 90s, 10m or 2h, or 0."
+  }
+}
+
+variable "schedule" {
+  description = "When every alert is active, in UTC: days (Monday..Sunday), start and end (HH:MM); null for always."
+  type = object({
+    days  = list(string)
+    start = string
+    end   = string
+  })
+  default = null
+
+  validation {
+    condition     = var.schedule == null ? true : alltrue([for d in var.schedule.days : contains(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], d)]) && can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.schedule.start)) && can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.schedule.end))
+    error_message = "schedule.days are Monday..Sunday; start and end are HH:MM (UTC)."
+  }
+}
+
+variable "payload_fields" {
+  description = "Record fields every notification carries, without the field prefix (e.g. resourceId)."
+  type        = list(string)
+  default     = []
+}
+
+variable "data_source" {
+  description = "The data set the alerts read ({ data_space, data_set }), when Activity Logs go to one other than the default."
+  type = object({
+    data_space = string
+    data_set   = string
+  })
+  default = null
 }
