@@ -198,7 +198,23 @@ def connect(
 def plan(pack: LoadedPack, client: CoralogixClient, *, prune: bool = False, only: Iterable[str] = ()) -> Plan:
     """What apply would change in the account; reads only."""
     chosen = select(pack.deployed, only, "--only")  # before any request: a typo costs no call
-    return _plan_from(pack, client.list_alerts(), client.target.base_url, prune, chosen)
+    result = _plan_from(pack, client.list_alerts(), client.target.base_url, prune, chosen)
+    result.names = _notification_names(client) if _uses_destinations(result) else {}
+    return result
+
+
+def _uses_destinations(result: Plan) -> bool:
+    return any((a.properties or {}).get("notificationGroup", {}).get("destinations") for a in result.actions)
+
+
+def _notification_names(client: CoralogixClient) -> dict[str, str]:
+    """Connector and preset names for the plan's text; none when the key may not read them."""
+    from coralogix_pack.deploy.answers import ApiError
+
+    try:
+        return {i["id"]: i["name"] for i in [*client.list_connectors(), *client.list_presets()] if i["name"]}
+    except ApiError:
+        return {}
 
 
 def _plan_from(
@@ -281,7 +297,9 @@ def doctor(
     from coralogix_pack.query.doctor import Doctor, alert_keys
 
     keys = alert_keys(pack.deployed, pack.values)
-    return Doctor(pack.values, client, queries, lambda: plan(pack, client), start, end, keys).run()
+    routes = {d.id: pack.values.alert_settings(d).destinations for d in pack.deployed.detections}
+    make_plan = lambda: plan(pack, client)  # noqa: E731 - evaluated by the doctor when it gets there
+    return Doctor(pack.values, client, queries, make_plan, start, end, keys, routes).run()
 
 
 def preview(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,6 +48,14 @@ def emulator(
     ] = "",
     logs_application: Annotated[str, typer.Option("--logs-application", metavar="NAME")] = "azure",
     logs_subsystem: Annotated[str, typer.Option("--logs-subsystem", metavar="NAME")] = "activity-log",
+    notification_center: Annotated[
+        Path | None,
+        typer.Option(
+            "--notification-center",
+            metavar="FILE",
+            help='JSON {"connectors": [{id, name, type}], "presets": [{id, name}]} served read-only.',
+        ),
+    ] = None,
 ) -> None:
     """Run a local emulator of the alert-definitions API (for demos and tests)."""
     import random
@@ -60,11 +69,20 @@ def emulator(
         raise typer.Exit(1)
     key = read_api_key(api_key_file)
     store = LogStore.from_files(logs or [], logs_application, logs_subsystem, logs_prefix)
+    connectors, presets = _notification_center(notification_center)
     try:
         behaviour = Behaviour.from_names(list(behaviours or []))
         faults = FaultPlan(rate=fault_rate, rng=random.Random(seed))
         server = Emulator(
-            key, host=host, port=port, page_size=page_size, faults=faults, behaviour=behaviour, logs=store
+            key,
+            host=host,
+            port=port,
+            page_size=page_size,
+            faults=faults,
+            behaviour=behaviour,
+            logs=store,
+            connectors=connectors,
+            presets=presets,
         )
     except ValueError as exc:
         err(f"error: {exc}")
@@ -83,3 +101,21 @@ def emulator(
         pass
     finally:
         server.server.server_close()
+
+
+def _notification_center(path: Path | None) -> tuple[list[Any], list[Any]]:
+    """Connectors and presets from a JSON file; exit 1 naming the file when it is not that."""
+    if path is None:
+        return [], []
+    from coralogix_pack.core.files import Unreadable, read_bounded
+
+    try:
+        document = json.loads(read_bounded(path, 16 * 2**20))
+        connectors, presets = document.get("connectors", []), document.get("presets", [])
+        if not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in [*connectors, *presets]):
+            raise ValueError("every connector and preset needs a text id")
+    except (OSError, Unreadable, ValueError, AttributeError, TypeError) as exc:
+        expected = '{"connectors": [...], "presets": [...]}'
+        err(f"error: {path}: not a Notification Center file ({exc}); expected {expected}")
+        raise typer.Exit(1) from None
+    return list(connectors), list(presets)

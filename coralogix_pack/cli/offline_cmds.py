@@ -105,6 +105,23 @@ def backtest(
             help="Processes: large plain NDJSON files are cut across them (same result).",
         ),
     ] = 1,
+    latency: Annotated[
+        str | None,
+        typer.Option(
+            "--latency",
+            metavar="DURATION",
+            help="Model every record reaching Coralogix this late (e.g. 15m): threshold alerts count "
+            "it only once their evaluation delay has passed (docs/values.md).",
+        ),
+    ] = None,
+    arrival_field: Annotated[
+        str | None,
+        typer.Option(
+            "--arrival-field",
+            metavar="PATH",
+            help="Or: the record field holding its arrival time (e.g. EnqueuedTimeUtc).",
+        ),
+    ] = None,
     new_value_warmup: Annotated[
         str | None,
         typer.Option(
@@ -126,6 +143,8 @@ def backtest(
     start, end = time_bounds(since, until)
     warmup = _duration(new_value_warmup, "--new-value-warmup") if new_value_warmup else 0.0
     options = BacktestOptions(
+        latency=_duration(latency, "--latency") if latency else None,
+        arrival_field=arrival_field,
         new_value_warmup=warmup,
         case_sensitive=case_sensitive,
         start=start,

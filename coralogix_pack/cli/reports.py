@@ -51,6 +51,9 @@ def print_test_reports(reports: list[DetectionReport], out: Console) -> None:
         )
     out.print(table)
     for report in reports:
+        if report.outside_schedule:
+            note = f"{report.outside_schedule} matching test record(s) outside its schedule (suppressed)"
+            out.print(f"{report.id}: {note}", markup=False)
         for problem in report.problems:
             out.print(f"[bold red]{report.id}[/]: {problem}")
         for failure in report.failures:

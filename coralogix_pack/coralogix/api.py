@@ -16,6 +16,9 @@ PAGE_SIZE_PARAM = "pagination.pageSize"
 MAX_PAGE_SIZE = 1000
 # DataPrime direct queries (query API notes): same host as the alerts API, 30 queries/minute/team.
 QUERY_PATH = "/api/v1/dataprime/query"
+# Notification Center, read-only (connectors and preset summaries), same facade as the alerts API.
+CONNECTORS = "/notifications/notification-center/v1/connectors"
+PRESETS = "/notifications/notification-center/v1/presets:summariesList"
 QUERIES_PER_MINUTE = 30
 
 # Regions as the Terraform provider accepts them (CORALOGIX_ENV), with its aliases.

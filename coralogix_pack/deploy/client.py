@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from coralogix_pack import __version__
-from coralogix_pack.coralogix.api import ALERTS, PAGE_TOKEN_PARAM
+from coralogix_pack.coralogix.api import ALERTS, CONNECTORS, PAGE_TOKEN_PARAM, PRESETS
 from coralogix_pack.deploy.answers import (
     ApiError,
     ListError,
@@ -130,6 +130,16 @@ class CoralogixClient:
                 raise ListError(f"page {page} of the alert list repeats an earlier page token")
             tokens.add(token)
         raise ListError(f"the alert list did not end after {MAX_PAGES} pages")
+
+    def list_connectors(self) -> list[dict[str, Any]]:
+        """Notification Center connectors the key can see: ``[{id, name, type, ...}]``."""
+        return _named_items(self._idempotent("GET", CONNECTORS), "connectors")
+
+    def list_presets(self) -> list[dict[str, Any]]:
+        """Notification Center preset summaries for alerts: ``[{id, name, ...}]``."""
+        return _named_items(
+            self._idempotent("GET", PRESETS, params={"entity_type": "ALERTS"}), "presetSummaries"
+        )
 
     def get_alert(self, alert_id: str) -> dict[str, Any]:
         return alert_def(self._idempotent("GET", f"{ALERTS}/{alert_id}"), "GET")
@@ -269,3 +279,13 @@ class CoralogixClient:
 
     def _redact(self, text: str) -> str:
         return self.target.redact(text)
+
+
+def _named_items(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The list under ``key`` of a Notification Center answer: objects with a text id, names as text."""
+    items = body.get(key, [])
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("id"), str) for i in items
+    ):
+        raise ApiError(f"the Notification Center answer has no list of {key} with ids")
+    return [{**i, "name": str(i.get("name", ""))} for i in items]

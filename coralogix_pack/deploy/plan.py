@@ -94,6 +94,7 @@ class Plan:
     conflicts: list[Action] = field(default_factory=list)  # extra managed alerts kept without --prune
     notes: list[str] = field(default_factory=list)  # things a reader should know (vendor duplicates)
     stand_ins: dict[str, str] = field(default_factory=dict)  # flow stage stand-in id -> detection
+    names: dict[str, str] = field(default_factory=dict)  # Notification Center id -> name, where known
 
     def waits_for(self, action: Action) -> list[str]:
         """The stage alerts a flow action needs created first (their stand-in ids are still in it)."""

@@ -72,14 +72,58 @@ def word_diff(old: str, new: str) -> str:
     return "".join(out)
 
 
-def change_lines(change: Change, indent: str = "    ") -> list[str]:
+def schedule_text(active: Any) -> str:
+    """An ``activeOn`` value in words: ``Mon-Fri 08:00-18:00 UTC``, or ``always``."""
+    if not isinstance(active, dict) or not active:
+        return "always"
+    days = [
+        d.removeprefix("DAY_OF_WEEK_").removesuffix("_OR_UNSPECIFIED")[:3].title()
+        for d in active.get("dayOfWeek", [])
+    ]
+
+    def hhmm(t: Any) -> str:
+        t = t if isinstance(t, dict) else {}
+        return f"{t.get('hours', 0):02d}:{t.get('minutes', 0):02d}"
+
+    return f"{','.join(days)} {hhmm(active.get('startTime'))}-{hhmm(active.get('endTime'))} UTC"
+
+
+def _readable(change: Change, names: dict[str, str]) -> Change:
+    """Schedules, delays and Notification Center ids in words."""
+    path = change.path
+    if path == "activeOn":
+        return Change("schedule", schedule_text(change.old), schedule_text(change.new))
+    if path.endswith("evaluationDelayMs"):
+        return Change(path, _minutes(change.old), _minutes(change.new))
+    if path.endswith(("connectorId", "presetId")):
+        return Change(path, _named_id(change.old, names), _named_id(change.new, names))
+    return change
+
+
+def _minutes(value: Any) -> Any:
+    return (
+        f"{value / 60000:g} min" if isinstance(value, int | float) and not isinstance(value, bool) else value
+    )
+
+
+def _named_id(value: Any, names: dict[str, str]) -> Any:
+    return f"{names[value]} ({value})" if isinstance(value, str) and value in names else value
+
+
+def change_lines(change: Change, indent: str = "    ", names: dict[str, str] | None = None) -> list[str]:
+    change = _readable(change, names or {})
     old, new = change.old, change.new
     if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > LONG:
         return [f"{indent}{change.path}: (word diff)", f"{indent}  {word_diff(old, new)}"]
     return [f"{indent}{change.path}: {shown(old, change.path)} -> {shown(new, change.path)}"]
 
 
-def create_lines(action: Action, indent: str = "    ", stand_ins: dict[str, str] | None = None) -> list[str]:
+def create_lines(
+    action: Action,
+    indent: str = "    ",
+    stand_ins: dict[str, str] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[str]:
     p = action.properties or {}
     blocks = ("logsThreshold", "logsImmediate", "logsNewValue", "logsUniqueCount")
     block: dict[str, Any] = next((p[b] for b in blocks if p.get(b)), {})
@@ -90,8 +134,31 @@ def create_lines(action: Action, indent: str = "    ", stand_ins: dict[str, str]
         f"enabled: {json.dumps(p.get('enabled', True))}",
     ]
     lines += [f"query: {query}"] if "flow" not in p else []
-    lines += _condition_lines(p) + _stage_lines(p, stand_ins or {})
+    lines += _condition_lines(p) + _stage_lines(p, stand_ins or {}) + _setting_lines(p, names or {})
     return [indent + line for line in lines]
+
+
+def _setting_lines(p: dict[str, Any], names: dict[str, str]) -> list[str]:
+    lines = []
+    blocks = ("logsThreshold", "logsImmediate", "logsNewValue", "logsUniqueCount")
+    block: dict[str, Any] = next((p[b] for b in blocks if p.get(b)), {})
+    if block.get("evaluationDelayMs"):
+        lines.append(f"evaluation delay: {_minutes(block['evaluationDelayMs'])}")
+    if p.get("activeOn"):
+        lines.append(f"schedule: {schedule_text(p['activeOn'])}")
+    group = p.get("notificationGroup") or {}
+    for d in group.get("destinations", []):
+        preset = f", preset {_named_id(d['presetId'], names)}" if d.get("presetId") else ""
+        lines.append(
+            f"destination: {_named_id(d['connectorId'], names)}{preset} ({human(d.get('notifyOn'))})"
+        )
+    if group.get("router") is not None:
+        lines.append(f"router: by labels ({human(group['router'].get('notifyOn'))})")
+    if block.get("notificationPayloadFilter"):
+        lines.append(f"payload fields: {', '.join(block['notificationPayloadFilter'])}")
+    for source in p.get("dataSources", []):
+        lines.append(f"data set: {source['dataSpace']}/{source['dataSet']}")
+    return lines
 
 
 def _condition_lines(p: dict[str, Any]) -> list[str]:
@@ -162,9 +229,9 @@ def plan_lines(plan: Plan) -> list[str]:
         reason = "; ".join(parts)
         lines.append(head + (f": {reason}" if reason else ""))
         if action.action == ActionKind.CREATE:
-            lines += create_lines(action, stand_ins=plan.stand_ins)
+            lines += create_lines(action, stand_ins=plan.stand_ins, names=plan.names)
         for change in action.changes:
-            lines += change_lines(_named(change, plan.stand_ins))
+            lines += change_lines(_named(change, plan.stand_ins), names=plan.names)
     if plan.drift:
         lines.append("Drift (edited outside the pack; apply reverts these):")
         for drift in plan.drift:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from coralogix_pack.coralogix.api import ALERTS, API_PATH, QUERY_PATH
+from coralogix_pack.coralogix.api import ALERTS, API_PATH, CONNECTORS, PRESETS, QUERY_PATH
 from coralogix_pack.coralogix.flowrefs import stage_ids
 from coralogix_pack.core.network import is_loopback
 from coralogix_pack.emulator.alert_spec import BadRequest, validate_properties
@@ -52,6 +52,8 @@ class Emulator:
         faults: FaultPlan | None = None,
         behaviour: Behaviour | None = None,
         logs: LogStore | None = None,
+        connectors: list[dict[str, Any]] | None = None,
+        presets: list[dict[str, Any]] | None = None,
     ):
         if not is_loopback(host):
             raise NotLoopback(f"the emulator only binds loopback addresses, not {host!r}")
@@ -60,6 +62,9 @@ class Emulator:
         self.behaviour = behaviour or Behaviour()
         self.store = AlertStore(self.behaviour, page_size)
         self.logs = logs or LogStore()
+        # Notification Center, read-only: [{id, name, type}] and [{id, name, connectorType}]
+        self.connectors = list(connectors or [])
+        self.presets = list(presets or [])
         self.requests: list[Recorded] = []
         self.lock = self.store.lock
         self.server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -188,6 +193,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             try:
                 if path == COLLECTION:
                     return self._collection(method, record)
+                if path in (CONNECTORS, PRESETS) and method == "GET":
+                    key = "connectors" if path == CONNECTORS else "presetSummaries"
+                    return 200, {key: emulator.connectors if path == CONNECTORS else emulator.presets}
                 if path.startswith(COLLECTION + "/") and "/" not in path[len(COLLECTION) + 1 :]:
                     return self._item(method, path[len(COLLECTION) + 1 :])
             except BadRequest as exc:

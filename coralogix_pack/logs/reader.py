@@ -74,6 +74,7 @@ class Match:
     detections: tuple[str, ...]
     groups: tuple[Any, ...] = ()  # per detection: its group (or new value) when its firing needs one
     where: Location | None = None
+    arrival: float | None = None  # when the record reached Coralogix, when the backtest models it
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ def check_inputs(paths: list[Path], options: BacktestOptions) -> None:
         found.append(Diagnostic(file="--jobs", message=message, hint="use 1 or more", code="CXP803"))
     if options.start is not None and options.end is not None and options.start >= options.end:
         found.append(Diagnostic(file="--from", message="is not before --to", hint="swap them", code="CXP802"))
+    if options.latency is not None and options.arrival_field is not None:
+        message = "is given with --arrival-field"
+        found.append(Diagnostic(file="--latency", message=message, hint="use one of them", code="CXP803"))
     if not paths:
         hint = "name a log file, or - for stdin"
         found.append(Diagnostic(file="FILE", message="no input given", hint=hint, code="CXP801"))

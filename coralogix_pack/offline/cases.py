@@ -37,6 +37,7 @@ class DetectionReport:
     passed: int = 0
     failures: list[Failure] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # coverage gaps, broken queries
+    outside_schedule: int = 0  # matching test records the values' schedule would suppress (not a failure)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +51,7 @@ class DetectionReport:
             "failed": len(self.failures),
             "ok": self.ok,
             "problems": self.problems,
+            "outside_schedule": self.outside_schedule,
             "failures": [f.__dict__ for f in self.failures],
         }
 
@@ -232,7 +234,29 @@ def run_tests(
 ) -> list[DetectionReport]:
     selected = [catalog.get(i) for i in ids] if ids else list(catalog.detections)
     every = {d.id: _unprefixed(values, d.id) for d in catalog.detections}
-    return [run_detection(d, every[d.id], catalog, every) for d in selected]
+    reports = [run_detection(d, every[d.id], catalog, every) for d in selected]
+    for detection, report in zip(selected, reports, strict=True):
+        schedule = values.alert_settings(detection).schedule if values else None
+        if schedule is not None:
+            report.outside_schedule = sum(not schedule.active(t) for t in _match_times(detection))
+    return reports
+
+
+def _match_times(detection: Detection) -> list[float]:
+    """When the detection's matching test records happen (cases that must match, scenarios)."""
+    times = []
+    for case in detection.cases:
+        if case.expect_match:
+            try:
+                times.append(parse_time(case.record.get("time")))
+            except BadTime:
+                continue
+    for scenario in detection.scenarios:
+        try:
+            times += [moment for moment, _ in scenario_records(scenario)]
+        except BadTime:
+            continue
+    return times
 
 
 def _unprefixed(values: Values | None, detection_id: str) -> tuple[Exception_, ...]:

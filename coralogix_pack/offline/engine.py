@@ -21,20 +21,34 @@ from coralogix_pack.offline.kinds_firing import (
     UniqueCountFiring,
     flow_alerts,
 )
-from coralogix_pack.offline.windows import Alert, GroupedFiring, firing_for
+from coralogix_pack.offline.windows import (
+    Alert,
+    GroupedFiring,
+    GroupedLagged,
+    LaggedThresholdFiring,
+    firing_for,
+)
 from coralogix_pack.values.model import Values
+from coralogix_pack.values.settings import Schedule
 
 Path_ = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class FiringSpec:
-    """One detection's firing settings with the values applied (threshold, group-by, prefix)."""
+    """One detection's firing settings with the values applied (threshold, group-by, prefix,
+    evaluation delay and schedule)."""
 
     detection: Detection
     threshold: Threshold | None
     group_by: tuple[Path_, ...] = ()
     keypath: Path_ = ()
+    delay_seconds: float = 0.0
+    schedule: Schedule | None = None
+
+    @property
+    def less_than(self) -> bool:
+        return self.threshold is not None and self.threshold.less_than
 
     @property
     def id(self) -> str:
@@ -89,7 +103,10 @@ def firing_specs(
             keypath = path(detection.unique_count.keypath)
             groups = detection.unique_count.group_by
         threshold = values.threshold(detection.id, detection.threshold)
-        specs.append(FiringSpec(detection, threshold, tuple(path(g) for g in groups), keypath))
+        settings = values.alert_settings(detection)
+        groups_path = tuple(path(g) for g in groups)
+        delay = settings.evaluation_delay_ms / 1000
+        specs.append(FiringSpec(detection, threshold, groups_path, keypath, delay, settings.schedule))
     return specs
 
 
@@ -101,6 +118,8 @@ class Engine:
     specs: list[FiringSpec]
     span_start: Callable[[], float | None]  # the input's first moment, once known
     new_value_warmup: float = 0.0
+    arrivals: bool = False  # records carry arrival times: more-than thresholds model the delay
+    outside_schedule: dict[str, int] = field(default_factory=dict)  # suppressed by the schedule
     alerts_by: dict[str, list[Alert]] = field(default_factory=dict)
     _firings: dict[str, Any] = field(default_factory=dict)
     _specs: dict[str, FiringSpec] = field(default_factory=dict)
@@ -121,6 +140,10 @@ class Engine:
             return UniqueCountFiring(spec.id, uc.count, uc.window_seconds)
         if spec.threshold and spec.threshold.less_than:
             return self._less_than(spec, start)
+        if self.arrivals and spec.threshold is not None:
+            if spec.group_by:
+                return GroupedLagged(spec.id, spec.threshold)
+            return LaggedThresholdFiring(spec.id, spec.threshold.count, float(spec.threshold.window_seconds))
         if spec.group_by:
             return GroupedFiring(spec.id, spec.threshold)
         return firing_for(spec.id, spec.threshold)
@@ -136,15 +159,21 @@ class Engine:
         retire = undetected.retire_seconds if undetected else None
         return GroupedLessThan(spec.id, threshold.count, window, start, trigger, retire)
 
-    def feed(self, detection_id: str, time: float, key: Any, ref: Any) -> list[Alert]:
+    def feed(
+        self, detection_id: str, time: float, key: Any, ref: Any, arrival: float | None = None
+    ) -> list[Alert]:
+        """A match (in event-time order); ``arrival``: when it reached Coralogix, if known."""
+        spec = self._specs[detection_id]
+        if spec.schedule is not None and not spec.less_than and not spec.schedule.active(time):
+            self.outside_schedule[detection_id] = self.outside_schedule.get(detection_id, 0) + 1
+            return []
         firing = self._firings.get(detection_id)
         if firing is None:
             start = self.span_start()
-            spec = self._specs[detection_id]
-            firing = self._firings[detection_id] = self._firing(
-                spec, time if start is None else min(start, time)
-            )
-        fired = _fed(firing, time, key, ref)
+            first = time if start is None else min(start, time)
+            firing = self._firings[detection_id] = self._firing(spec, first)
+        lag = max(0.0, (time if arrival is None else arrival) - time - spec.delay_seconds)
+        fired = _fed(firing, time, key, ref, lag)
         self.alerts_by[detection_id] += fired
         return fired
 
@@ -152,6 +181,11 @@ class Engine:
         """The alerts found only at the end: silences up to ``end`` and every flow's alerts."""
         found: list[Alert] = []
         start = self.span_start()
+        for detection_id, lagged in self._firings.items():
+            if isinstance(lagged, LaggedThresholdFiring | GroupedLagged):
+                fired = lagged.finish()
+                self.alerts_by[detection_id] += fired
+                found += fired
         for spec in self.specs:
             if not (spec.threshold and spec.threshold.less_than) or end is None:
                 continue
@@ -159,15 +193,24 @@ class Engine:
                 self._firings[spec.id] = self._less_than(spec, start)
             firing = self._firings.get(spec.id)
             if firing is not None:
-                fired = firing.finish(end)
+                fired = self._scheduled(spec, firing.finish(end))
                 self.alerts_by[spec.id] += fired
                 found += fired
         for spec in _flows_in_order(self.specs):
             assert spec.detection.flow is not None
-            fired = flow_alerts(spec.id, spec.detection.flow, self.alerts_by)
+            fired = self._scheduled(spec, flow_alerts(spec.id, spec.detection.flow, self.alerts_by))
             self.alerts_by[spec.id] = fired
             found += fired
         return found
+
+    def _scheduled(self, spec: FiringSpec, alerts: list[Alert]) -> list[Alert]:
+        """Alerts found at the end (silences, flows): those outside the schedule are suppressed."""
+        if spec.schedule is None:
+            return alerts
+        kept = [a for a in alerts if spec.schedule.active(a.time)]
+        if len(kept) < len(alerts):
+            self.outside_schedule[spec.id] = self.outside_schedule.get(spec.id, 0) + len(alerts) - len(kept)
+        return kept
 
     @property
     def silences(self) -> list[Silence]:
@@ -178,7 +221,11 @@ class Engine:
         return sorted(found, key=lambda s: (s.since, s.detection, s.group or ""))
 
 
-def _fed(firing: Any, time: float, key: Any, ref: Any) -> list[Alert]:
+def _fed(firing: Any, time: float, key: Any, ref: Any, lag: float) -> list[Alert]:
+    if isinstance(firing, LaggedThresholdFiring):
+        return firing.feed(time, lag, ref)
+    if isinstance(firing, GroupedLagged):
+        return firing.feed(key, time, lag, ref)
     if isinstance(firing, LessThanFiring):
         return firing.feed(time)
     if isinstance(firing, GroupedLessThan):

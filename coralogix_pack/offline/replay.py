@@ -18,6 +18,7 @@ from coralogix_pack.logs.rawscan import RawScan
 from coralogix_pack.logs.reader import Match, Reader, SkipKind, Skipped, in_time_order
 from coralogix_pack.lucene.evaluator import CompiledQuery, Document, compile_query
 from coralogix_pack.lucene.prefilter import Prefilter
+from coralogix_pack.lucene.records import leaves
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.offline.engine import Engine, FiringSpec, firing_specs
 from coralogix_pack.offline.kinds_firing import Silence
@@ -34,6 +35,7 @@ class DetectionTally:
     matches: int = 0
     alerts: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)  # exception label -> matches it removed
+    outside_schedule: int = 0  # matches (less-than, flow: alerts) suppressed by the schedule
     identities: Counter[str] = field(default_factory=Counter)
     resource_groups: Counter[str] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
@@ -44,6 +46,7 @@ class DetectionTally:
             "matches": self.matches,
             "alerts": self.alerts,
             "enabled": self.enabled,
+            "outside_schedule": self.outside_schedule,
             "exceptions": exceptions,
             "top_identities": _top(self.identities, top),
             "top_resource_groups": _top(self.resource_groups, top),
@@ -174,6 +177,12 @@ class BacktestOptions:
     reorder_seconds: float = DEFAULT_REORDER_SECONDS  # disorder tolerated in the input
     jobs: int = 1  # processes; large plain NDJSON files are cut across them
     new_value_warmup: float = 0.0  # seconds from the input's start in which new values only learn
+    latency: float | None = None  # seconds every record takes to reach Coralogix (the delay model)
+    arrival_field: str | None = None  # or: the record field that holds its arrival time
+
+    @property
+    def models_arrival(self) -> bool:
+        return self.latency is not None or self.arrival_field is not None
 
     @property
     def scans_raw(self) -> bool:
@@ -218,13 +227,14 @@ def fire(matches: Iterable[Match], rules: Rules, result: BacktestResult, options
         rules.specs,
         lambda: options.start if options.start is not None else result.first_time,
         options.new_value_warmup,
+        options.models_arrival,
     )
     alerts: list[Alert] = []
     for match in in_time_order(matches, options.reorder_seconds):
         keys = match.groups or [None] * len(match.detections)
         for detection_id, key in zip(match.detections, keys, strict=True):
             result.detections[detection_id].matches += 1
-            alerts += engine.feed(detection_id, match.time, key, _location(match))
+            alerts += engine.feed(detection_id, match.time, key, _location(match), match.arrival)
     end = options.end if options.end is not None else result.last_time
     alerts += engine.finish(end)
     for alert in alerts:
@@ -234,6 +244,8 @@ def fire(matches: Iterable[Match], rules: Rules, result: BacktestResult, options
             result.detections[spec.id].matches = sum(
                 len(engine.alerts_by.get(name, [])) for name in spec.detection.flow.stage_ids
             )
+    for detection_id, count in engine.outside_schedule.items():
+        result.detections[detection_id].outside_schedule = count
     alerts.sort(key=lambda a: (a.time, a.detection))
     result.alerts += [_alert_dict(a) for a in alerts]
     result.silences = engine.silences
@@ -281,8 +293,21 @@ def matches_of(
                 tally.resource_groups[where_] += 1
                 tally.operations[what] += 1
             groups = tuple(rule.spec.key(record) for rule in kept) if any(r.spec.keyed for r in kept) else ()
-            yield Match(moment, number, tuple(rule.id for rule in kept), groups, where)
+            arrival = _arrival(record, moment, options) if options.models_arrival else None
+            yield Match(moment, number, tuple(rule.id for rule in kept), groups, where, arrival)
     result.records = number - result.out_of_range + reader.unparsed
+
+
+def _arrival(record: dict[str, Any], moment: float, options: BacktestOptions) -> float | None:
+    """When the record reached Coralogix: its arrival field, else its time plus the fixed latency;
+    None (on time) when neither says."""
+    if options.arrival_field:
+        value = next(iter(leaves(record, tuple(options.arrival_field.split(".")))), None)
+        try:
+            return parse_time(value)
+        except BadTime:
+            return None
+    return moment + options.latency if options.latency is not None else None
 
 
 def _location(match: Match) -> str:

@@ -22,6 +22,7 @@ from coralogix_pack.deploy.plan import ActionKind, Plan
 from coralogix_pack.query import dataprime
 from coralogix_pack.query.client import QUERY_PERMISSIONS_HINT, QueryClient, QueryFailed
 from coralogix_pack.values.model import Values
+from coralogix_pack.values.settings import Destination
 
 SAMPLE_ROWS = 50
 KEY_FIELD = "operationName"
@@ -109,11 +110,13 @@ class Doctor:
         start: float,
         end: float,
         keypaths: dict[str, tuple[str, ...]] | None = None,
+        destinations: dict[str, tuple[Destination, ...]] | None = None,
     ):
         """``keypaths``: detection -> the fields beyond its query that its alert reads (a new value's
         key, a unique count's key and group, a threshold's group-by), without the field prefix."""
         self.values, self.alerts, self.queries, self.make_plan = values, alerts, queries, make_plan
         self.keypaths = keypaths or {}
+        self.destinations = destinations or {}  # detection -> its Notification Center destinations
         self.start, self.end = format_time(start), format_time(end)
         self.checks: list[Check] = []
         self.recommended: dict[str, Any] = {}
@@ -127,6 +130,7 @@ class Doctor:
                 if prefix is not None:
                     self._value_case(sample, prefix)
                     self._keypaths(sample, prefix)
+        self._notification_center()
         self._managed()
         return DoctorReport(self.checks, self.recommended)
 
@@ -225,6 +229,37 @@ class Doctor:
             return
         message = f"every field the alerts group or count by is in the sample ({len(sample)} records)"
         self._add("alert keys", Status.OK, message, present=present, sample=len(sample))
+
+    def _notification_center(self) -> None:
+        """The connectors and presets the key can see; every one the alerts name must exist."""
+        wanted = any(self.destinations.values())
+        try:
+            connectors = {c["id"]: c for c in self.alerts.list_connectors()}
+            presets = {p["id"]: p for p in self.alerts.list_presets()}
+        except ApiError as exc:
+            status = Status.FAIL if wanted else Status.WARN
+            hint = "use a key with the Notification Center preset (read) to check destinations"
+            self._add("notification center", status, str(exc), hint)
+            return
+        missing = []
+        for detection, destinations in sorted(self.destinations.items()):
+            for d in destinations:
+                if d.connector_id not in connectors:
+                    missing.append(f"connector {d.connector_id!r} ({detection})")
+                if d.preset_id and d.preset_id not in presets:
+                    missing.append(f"preset {d.preset_id!r} ({detection})")
+        listed = [{"id": c["id"], "name": c["name"], "type": c.get("type")} for c in connectors.values()]
+        summaries = [{"id": p["id"], "name": p["name"]} for p in presets.values()]
+        if missing:
+            unique = list(dict.fromkeys(missing))
+            message = "the account has no " + "; no ".join(unique)
+            hint = "use ids from the lists in this check (pack doctor --format json), or create them"
+            details = {"connectors": listed, "presets": summaries}
+            self._add("notification center", Status.FAIL, message, hint, **details)
+            return
+        used = len({d.connector_id for ds in self.destinations.values() for d in ds})
+        message = f"{len(connectors)} connectors and {len(presets)} presets visible; the alerts use {used}"
+        self._add("notification center", Status.OK, message, "", connectors=listed, presets=summaries)
 
     def _managed(self) -> None:
         try:

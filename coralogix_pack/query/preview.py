@@ -53,6 +53,7 @@ class DetectionPreview:
     error: str = ""
     suppressed: list[tuple[str, int]] = field(default_factory=list)  # (exception, matches it removed)
     estimate: bool = False  # counted from windows on fixed grids, not from a rolling evaluation
+    outside_schedule: int = 0  # alerts (immediate: matches) suppressed by the alert's schedule
     alert_times: list[float] = field(default_factory=list)  # when each alert fired (flows use them)
 
     def as_dict(self) -> dict[str, Any]:
@@ -71,6 +72,7 @@ class DetectionPreview:
             "top_resources": [t.as_dict() for t in self.top_resources],
             "warnings": self.warnings,
             "exceptions": [{"exception": label, "suppressed": n} for label, n in self.suppressed],
+            "outside_schedule": self.outside_schedule,
         }
 
 
@@ -134,6 +136,8 @@ class Previewer:
                     result.alert_times = kinds.alert_minutes(
                         self._runner(result), stages, self.start, self.end
                     )
+            if view.settings.schedule is not None and result.alerts:
+                self._schedule(stages, view, result)
             if result.matches:
                 result.top_identities = self._top(stages, IDENTITY_FIELDS, "identity", view, result)
                 result.top_resources = self._top(stages, RESOURCE_FIELDS, "resource", view, result)
@@ -194,6 +198,32 @@ class Previewer:
         result.alert_times = sorted(times)
         for moment in times:
             result.per_day.setdefault(_day(moment), {"matches": 0, "alerts": 0})["alerts"] += 1
+
+    def _schedule(self, stages: list[str], view: AlertView, result: DetectionPreview) -> None:
+        """Alerts outside the schedule are suppressed: an immediate detection's matches counted per
+        hour (per minute when the schedule starts or ends off the hour), the others' alert times."""
+        schedule = view.settings.schedule
+        assert schedule is not None
+        if view.kind == "immediate":
+            whole_hours = schedule.start.endswith(":00") and schedule.end.endswith(":00")
+            step = 3600.0 if whole_hours else 60.0
+            query = dataprime.per_bucket(stages, step)
+            outside: Counter[str] = Counter()
+            for start, end in tiles(self.start, self.end, chunk_step(step)):
+                for row in self._run(query, start, end, result).rows:
+                    bucket, hits = _bucket(row.data)
+                    if not schedule.active(bucket):
+                        outside[_day(bucket)] += hits
+            for day, hits in outside.items():
+                result.per_day[day]["alerts"] -= hits
+            result.outside_schedule = sum(outside.values())
+            result.alerts -= result.outside_schedule
+            return
+        kept = [t for t in result.alert_times if schedule.active(t)]
+        result.outside_schedule = len(result.alert_times) - len(kept)
+        for counts in result.per_day.values():
+            counts["alerts"] = 0
+        self._fired(result, kept)
 
     def _runner(self, result: DetectionPreview) -> kinds.Run:
         return lambda query, start, end: self._run(query, start, end, result)
