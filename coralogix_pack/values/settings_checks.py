@@ -79,8 +79,8 @@ def _delay(
             file=file,
             line=line,
             path=_dotted(path),
-            message=f"{scope[1]!r} is a {catalog.get(str(scope[1])).kind} detection: only threshold "
-            "alerts have an evaluation delay",
+            message=f"{scope[1]!r} is not a threshold detection ({catalog.get(str(scope[1])).kind}): only "
+            "threshold alerts have an evaluation delay",
             hint="remove it",
             code="CXP530",
         )
