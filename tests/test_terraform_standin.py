@@ -172,6 +172,23 @@ SLOW = pytest.mark.slow  # one Terraform plan each: two run by default, the rest
         ),
         pytest.param({"incidents": {"retrigger_minutes": 20000}}, "incidents.retrigger_minutes", marks=SLOW),
         pytest.param({"name_prefix": "x" * 500}, "name_prefix may have at most", marks=SLOW),
+        ({"evaluation_delay": "4h"}, "evaluation_delay may be at most 3h"),
+        pytest.param(
+            {"schedule": {"days": ["Funday"], "start": "08:00", "end": "18:00"}},
+            "schedule.days are Monday..Sunday",
+            marks=SLOW,
+        ),
+        pytest.param(
+            {
+                "detections": {
+                    "vm-deleted": {
+                        "notifications": {"destinations": [{"connector_id": "a", "notify_on": "x"}]}
+                    }
+                }
+            },
+            "A destination's notify_on must be",
+            marks=SLOW,
+        ),
     ],
 )
 def test_variable_validation_rejects_bad_inputs(tf_env, module, inputs, message):

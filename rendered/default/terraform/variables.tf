@@ -93,6 +93,14 @@ variable "detections" {
     error_message = "Threshold window must be one of 5m, 10m, 15m, 20m, 30m, 1h, 2h, 4h, 6h, 12h, 24h, 36h."
   }
   validation {
+    condition     = alltrue([for d in values(var.detections) : can(regex("^([0-9]{1,5}[smh]|0)$", coalesce(d.evaluation_delay, "0")))])
+    error_message = "A detection's evaluation_delay is a duration such as 90s, 10m or 2h, or 0."
+  }
+  validation {
+    condition     = alltrue(flatten([for d in values(var.detections) : [for x in try(d.notifications.destinations, []) : contains(["triggered_only", "triggered_and_resolved"], coalesce(x.notify_on, "triggered_only"))]]))
+    error_message = "A destination's notify_on must be triggered_only or triggered_and_resolved."
+  }
+  validation {
     condition     = alltrue([for d in values(var.detections) : floor(coalesce(try(d.threshold.count, null), 0)) == coalesce(try(d.threshold.count, null), 0) && coalesce(try(d.threshold.count, null), 0) >= 0 && coalesce(try(d.threshold.count, null), 0) <= 1000000])
     error_message = "Threshold count must be a whole number from 0 to 1000000."
   }
@@ -239,6 +247,10 @@ variable "evaluation_delay" {
   validation {
     condition     = can(regex("^([0-9]{1,5}[smh]|0)$", var.evaluation_delay))
     error_message = "evaluation_delay is a duration such as 90s, 10m or 2h, or 0."
+  }
+  validation {
+    condition     = var.evaluation_delay == "0" ? true : try(tonumber(regex("^[0-9]+", var.evaluation_delay)) * lookup({ s = 1000, m = 60000, h = 3600000 }, regex("[smh]$", var.evaluation_delay), 0) <= 10800000, true)
+    error_message = "evaluation_delay may be at most 3h (the API's limit)."
   }
 }
 
