@@ -112,6 +112,8 @@ def _notification_center(path: Path | None) -> tuple[list[Any], list[Any]]:
     try:
         document = json.loads(read_bounded(path, 16 * 2**20))
         connectors, presets = document.get("connectors", []), document.get("presets", [])
+        if not isinstance(connectors, list) or not isinstance(presets, list):
+            raise ValueError("connectors and presets must be lists")
         if not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in [*connectors, *presets]):
             raise ValueError("every connector and preset needs a text id")
     except (OSError, Unreadable, ValueError, AttributeError, TypeError) as exc:
