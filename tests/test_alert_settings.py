@@ -252,7 +252,7 @@ def test_bad_settings_are_refused_with_file_and_line(cli, tmp_path, text, where,
     assert f"{values}:{where}" in result.err and message in result.err, result.err
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=7200), max_size=40), st.integers(min_value=0, max_value=4))
 def test_a_lagged_threshold_without_lag_is_the_plain_threshold(seconds, count):
     times = sorted(float(s) for s in seconds)

@@ -152,7 +152,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(JSON_VALUES, st.booleans())
 def test_pretty_json_writes_what_the_standard_library_writes(value, sort_keys):
     from coralogix_pack.rendering.escaping import pretty_json

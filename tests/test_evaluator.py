@@ -127,7 +127,7 @@ def test_explain_names_the_deciding_clause():
     assert query.explain(RECORD) == (True, "properties.statusCode:Conflict")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     pattern=st.text(alphabet="ab*?.\n", max_size=8),
     text=st.text(alphabet="abAB.\n", max_size=12),

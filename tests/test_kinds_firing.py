@@ -42,7 +42,7 @@ def _naive(times: list[float], count: int, window: float, start: float, end: flo
     return fired
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.integers(min_value=0, max_value=6 * 3600), max_size=30),
     st.integers(min_value=1, max_value=3),

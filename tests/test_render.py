@@ -209,7 +209,7 @@ def _queries(draw, depth=0):
     return f"{draw(_FIELD)}:({draw(_SPACE)}{draw(_queries(depth + 1))}{draw(_SPACE)})"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(query=_queries(), prefix=st.sampled_from(["", "body", "json.payload"]))
 def test_render_query_equals_renaming_the_parse_tree(query, prefix):
     import copy

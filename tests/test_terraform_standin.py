@@ -120,17 +120,24 @@ MUTATIONS = [
     ("type_definition = {", "type_definition {", "validate", "Unsupported block type"),
     ("override = { priority", "# override = { priority", "validate", 'attribute "override" is required'),
     ('condition_type = "MORE_THAN"', 'condition_type = "GREATER"', "plan", "'GREATER' is not one of"),
-    ('"20m" = "20_MINUTES"', '"20m" = "20MIN"', "plan", "'20MIN' is not one of"),
-    (
+    pytest.param(
+        '"20m" = "20_MINUTES"', '"20m" = "20MIN"', "plan", "'20MIN' is not one of", marks=pytest.mark.slow
+    ),
+    pytest.param(
         'labels      = merge(var.labels, local.ownership_labels["vm-deleted"])',
         'group_by    = ["x"]\n  labels      = merge(var.labels, local.ownership_labels["vm-deleted"])',
         "plan",
         "group_by is not supported",
+        marks=pytest.mark.slow,
     ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "command", "message"), MUTATIONS, ids=[m[-1] for m in MUTATIONS])
+@pytest.mark.parametrize(
+    ("old", "new", "command", "message"),
+    MUTATIONS,
+    ids=[(m.values if hasattr(m, "values") else m)[-1] for m in MUTATIONS],
+)
 def test_standin_catches_broken_modules(tf_env, module, old, new, command, message):
     main = module / "main.tf"
     text = main.read_text()
@@ -172,7 +179,7 @@ SLOW = pytest.mark.slow  # one Terraform plan each: two run by default, the rest
         ),
         pytest.param({"incidents": {"retrigger_minutes": 20000}}, "incidents.retrigger_minutes", marks=SLOW),
         pytest.param({"name_prefix": "x" * 500}, "name_prefix may have at most", marks=SLOW),
-        ({"evaluation_delay": "4h"}, "evaluation_delay may be at most 3h"),
+        pytest.param({"evaluation_delay": "4h"}, "evaluation_delay may be at most 3h", marks=SLOW),
         pytest.param(
             {"schedule": {"days": ["Funday"], "start": "08:00", "end": "18:00"}},
             "schedule.days are Monday..Sunday",
@@ -361,7 +368,7 @@ def _schedule_plan(schedule: dict | None) -> tuple | None:
         pytest.param(None, marks=pytest.mark.slow),
         "examples/values.production.yaml",
         pytest.param("field_prefix: logRecord.body\n", marks=pytest.mark.slow),
-        TUNING,
+        pytest.param(TUNING, marks=pytest.mark.slow),
         SETTINGS,
         pytest.param(ROUTER, marks=pytest.mark.slow),
     ],
@@ -392,6 +399,7 @@ def test_terraform_and_json_create_the_same_alerts(tf_env, tmp_path, values):
         assert planned["vm-deleted"]["query"].startswith("logRecord.body.operationName:(")
 
 
+@pytest.mark.slow
 def test_example_root_plans_with_the_production_render(tf_env, tmp_path):
     """examples/terraform as a user runs it: render with the production values, get, plan."""
     shutil.copytree(TESTS.parent / "examples", tmp_path / "examples")
@@ -410,6 +418,7 @@ def test_example_root_plans_with_the_production_render(tf_env, tmp_path):
     assert _from_json(rendered)["threshold"] == 15
 
 
+@pytest.mark.slow
 def test_committed_module_applies_the_field_prefix_itself(tf_env, tmp_path):
     """A Terraform user without Python: rendered/default/terraform from git, field_prefix as an input."""
     module = tmp_path / "module"

@@ -60,7 +60,15 @@ UI_EDITS = {
 }
 
 
-@pytest.mark.parametrize("field", list(UI_EDITS))
+@pytest.mark.parametrize(
+    "field",
+    [
+        f
+        if f in ("phantomMode", "notificationGroup.webhooks", "priority", "activeOn")
+        else pytest.param(f, marks=pytest.mark.slow)
+        for f in UI_EDITS
+    ],
+)
 def test_a_ui_edit_of_any_owned_field_is_drift_and_apply_restores_it(cli, account, field):
     assert _pack(cli, account, "apply", "--auto-approve").code == 0
     detection, edit = UI_EDITS[field]

@@ -7,6 +7,7 @@ gets at most the time left until the exchange's deadline, and none once it has p
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 import typing
@@ -87,7 +88,13 @@ class DeadlineTransport(httpx.HTTPTransport):
     """httpx's own transport (TLS verified as usual) over sockets that obey ``deadline``."""
 
     def __init__(self, deadline: Deadline):
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_Backend(deadline)
-        )
+        context = verified_context()
+        super().__init__(verify=context)
+        self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=_Backend(deadline))
+
+
+@functools.cache
+def verified_context() -> ssl.SSLContext:
+    """httpx's default verified TLS context, built once per process: loading the CA bundle costs
+    tens of milliseconds, and contexts are made to be shared."""
+    return httpx.create_ssl_context()

@@ -289,7 +289,8 @@ def _plan_existing(plan: Plan, detection_id: str, wanted: dict[str, Any], alert:
     # unchanged; when it changed, the update rewrites those fields anyway.
     drifted = not alert.intact
     pack_changed = alert.applied_hash != wanted["entityLabels"][HASH_LABEL]  # the repository moved on
-    changes = field_changes(live, owned_view(wanted))
+    target = owned_view(wanted)
+    changes = [] if live == target else field_changes(live, target)
     if drifted:
         plan.drift.append(Drift(detection_id, alert.id, changes))
     if not (changes or pack_changed):
