@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from coralogix_pack.query.doctor import DoctorReport
     from coralogix_pack.query.preview import PreviewReport
     from coralogix_pack.rendering.pipeline import Rendered
+    from coralogix_pack.sigma.importer import ImportResult
 
 PathLike = str | Path
 
@@ -373,3 +374,22 @@ def saved_plan_if_current(saved: SavedPlan, pack: LoadedPack, client: CoralogixC
     live, wanted = client.list_alerts(), desired(pack)
     fresh = _plan_from(pack, live, client.target.base_url, saved.prune, saved.only, wanted)
     return check_current(saved, client.target.base_url, wanted, live, fresh)
+
+
+def import_sigma(paths: Sequence[PathLike], out: PathLike, *, skip_unsupported: bool = False) -> ImportResult:
+    """Sigma rules (files or folders) to catalog files in ``out``; refusals with their reasons.
+    Needs pySigma: ``pip install 'coralogix-pack[sigma]'``."""
+    try:
+        from coralogix_pack.sigma.importer import import_rules
+    except ImportError as exc:
+        raise PackError(
+            [
+                Diagnostic(
+                    file="pack import sigma",
+                    message=f"pySigma is not installed ({exc.name})",
+                    hint="pip install 'coralogix-pack[sigma]'",
+                    code="CXP804",
+                )
+            ]
+        ) from None
+    return import_rules([Path(p) for p in paths], Path(out), skip_unsupported=skip_unsupported)

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"catalog"},  # the detections, validated
     {"values"},  # deployment values, merged; exceptions; environments
     {"rendering", "logs"},  # alert JSON, queries, Terraform; reading exported Activity Logs
-    {"offline"},  # tests, windows, backtest, reports, coverage
+    {"offline", "sigma"},  # tests, windows, backtest, reports, coverage; Sigma rules in and out
     {"deploy", "query", "emulator"},  # the account: plan and apply, DataPrime, the local stand-in
     {"library"},  # the public API: the only door
     {"cli", "__main__"},  # the command line

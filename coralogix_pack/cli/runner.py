@@ -125,6 +125,7 @@ COMMAND_MODULES = (
     "account_cmds",
     "deploy_cmds",
     "emulator_cmd",
+    "sigma_cmds",
 )  # the order of --help
 
 

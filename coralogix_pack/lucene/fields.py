@@ -36,11 +36,15 @@ CASE_VARYING_FIELDS = frozenset({"operationName", "resourceId"})
 EXISTS_FIELD = "_exists_"
 
 
+# Coralogix indexes each string field three ways: the analysed text, a whole-value keyword and a number.
+SUB_FIELDS = ("keyword", "numeric")
+
+
 def field_problem(name: str) -> str | None:
     root, _, rest = name.partition(".")
     if root not in ACTIVITY_LOG_FIELDS:
         return f"unknown field {name!r}"
-    if rest and not ACTIVITY_LOG_FIELDS[root]:
+    if rest and not ACTIVITY_LOG_FIELDS[root] and rest not in SUB_FIELDS:
         return f"{root!r} is not an object; {name!r} cannot exist"
     return None
 

@@ -1,0 +1,1 @@
+"""The modules a wheel installs under pySigma's plugin namespaces (see pyproject.toml)."""
