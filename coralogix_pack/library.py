@@ -393,3 +393,28 @@ def import_sigma(paths: Sequence[PathLike], out: PathLike, *, skip_unsupported: 
             ]
         ) from None
     return import_rules([Path(p) for p in paths], Path(out), skip_unsupported=skip_unsupported)
+
+
+def export_sigma(
+    pack: LoadedPack, out: PathLike, *, force: bool = False
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The deployed detections as Sigma rules, one file each, into a new or empty folder (or one of
+    earlier Sigma exports; ``force`` for another); (files written, (id, reason) left out)."""
+    from coralogix_pack.core.files import write_atomic
+    from coralogix_pack.sigma.export import export_catalog
+
+    folder = Path(out)
+    foreign = [p.name for p in folder.iterdir() if p.suffix != ".yml"] if folder.is_dir() else []
+    if foreign and not force:
+        hint = "choose a new folder, or --force"
+        message = f"holds files other than Sigma rules ({', '.join(sorted(foreign)[:3])})"
+        raise PackError(
+            [Diagnostic(file=str(folder), path="--out", message=message, hint=hint, code="CXP713")]
+        )
+    files, refused = export_catalog(pack.deployed)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        write_atomic(folder / name, text)
+        written.append(folder / name)
+    return written, refused

@@ -203,6 +203,13 @@ def _confirm(changes: int, target: str) -> bool:
 
 @app.command()
 def export(
+    what: Annotated[
+        str,
+        typer.Argument(
+            metavar="[sigma]",
+            help="sigma: the catalog's detections as Sigma rules (offline); default: the account's alerts.",
+        ),
+    ] = "alerts",
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help="Folder for the exported alerts.", file_okay=False)
     ] = Path("export"),
@@ -219,9 +226,22 @@ def export(
     catalog: CatalogOpt = None,
     output: FormatOpt = "text",
 ) -> None:
-    """Write the managed alerts as the account holds them (for audits)."""
+    """Write the managed alerts as the account holds them (for audits), or with `sigma` the catalog's
+    detections as Sigma rules."""
     from coralogix_pack import library
     from coralogix_pack.deploy.export import export_report
+
+    if what not in ("alerts", "sigma"):
+        raise typer.BadParameter("use sigma, or nothing for the account's alerts", param_hint="[sigma]")
+    if what == "sigma":
+        pack = library.load_pack(catalog, (), render_checks=False)
+        written, refused = library.export_sigma(
+            pack, out if out != Path("export") else Path("sigma"), force=force
+        )
+        for detection_id, reason in refused:
+            err(f"{detection_id}: not exported: {reason}")
+        say(f"exported {len(written)} detection(s) as Sigma rules, {len(refused)} left out")
+        return
 
     account = select_environment(env, None, region, domain, api_url)
     pack = library.load_pack(

@@ -91,6 +91,10 @@ class CoralogixBackend(TextQueryBackend):
 
     def _terms(self, field: str, value: SigmaString) -> str:
         parts = value.s
+        word = parts[1] if len(parts) == 3 and parts[0] is parts[2] is SpecialChars.WILDCARD_MULTI else None
+        if isinstance(word, str) and word.isalnum():  # contains one word: a word search (docs/sigma.md)
+            terms = case_variants(word, field)
+            return f"{field}:{terms[0]}" if len(terms) == 1 else f"{field}:({' OR '.join(terms)})"
         if parts and parts[0] in (SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE):
             raise SigmaFeatureNotSupportedByBackendError(
                 f"{field}: a value that starts with a wildcard ({value}) would be a leading wildcard, "

@@ -10,10 +10,12 @@ from typing import Any
 
 import yaml
 from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
 
 from coralogix_pack.catalog.attack import attack_table
+from coralogix_pack.catalog.model import WINDOW_SECONDS
 from coralogix_pack.sigma.backend import CoralogixBackend
 from coralogix_pack.sigma.pipeline import coralogix_azure_activity
 from coralogix_pack.sigma.records import generated
@@ -58,20 +60,45 @@ def rule_files(paths: list[Path]) -> list[Path]:
 
 def convert(rule_path: Path, success_only: bool = True) -> tuple[SigmaRule, str]:
     """The rule (processed by the pipeline) and its query; SigmaError with the reason otherwise."""
+    rule, query, _ = convert_with_threshold(rule_path, success_only)
+    return rule, query
+
+
+def convert_with_threshold(
+    rule_path: Path, success_only: bool = True
+) -> tuple[SigmaRule, str, dict[str, Any] | None]:
+    """As ``convert``, and the threshold of an ``event_count`` correlation over the rule, if any."""
     collection = SigmaCollection.load_ruleset([rule_path])
     if collection.errors:
         raise collection.errors[0]
     rules = [r for r in collection.rules if isinstance(r, SigmaRule)]
-    if len(collection.rules) != 1 or len(rules) != 1:
-        raise SigmaError(
-            "correlation rules and files of several rules are not imported (one plain rule per file)"
-        )
+    correlations = [r for r in collection.rules if isinstance(r, SigmaCorrelationRule)]
+    if len(rules) != 1 or len(correlations) > 1:
+        raise SigmaError("a file must hold one rule (and at most one event_count correlation over it)")
+    threshold = _threshold(correlations[0]) if correlations else None
     pipeline = coralogix_azure_activity(success_only=success_only)
     backend = CoralogixBackend(pipeline, True)
-    queries = backend.convert(collection)
+    rules[0]._output = True  # a rule a correlation names is marked "not for output"; we want its query
+    queries = backend.convert_rule(rules[0])
     if backend.errors:
         raise backend.errors[0][1]
-    return rules[0], str(queries[0])
+    return rules[0], str(queries[0]), threshold
+
+
+def _threshold(correlation: SigmaCorrelationRule) -> dict[str, Any]:
+    """An event_count correlation as a catalog threshold (Coralogix counts more than N per window)."""
+    condition: Any = correlation.condition
+    operator = condition.op.name if hasattr(condition, "op") else ""
+    window = correlation.timespan.spec if correlation.timespan is not None else ""
+    if str(correlation.type) != "event_count" and getattr(correlation.type, "value", "") != "event_count":
+        raise SigmaError(f"{correlation.type} correlations are not imported (only event_count)")
+    if correlation.group_by:
+        raise SigmaError("an event_count correlation with group-by: set group_by in a values file instead")
+    if operator not in ("GT", "GTE") or window not in WINDOW_SECONDS:
+        allowed = ", ".join(WINDOW_SECONDS)
+        raise SigmaError(f"only gt/gte conditions over a timespan of {allowed} are imported")
+    count = condition.count - (1 if operator == "GTE" else 0)
+    return {"count": int(count), "window": window}
 
 
 def detection_id(rule_path: Path) -> str:
@@ -109,7 +136,9 @@ def _text(value: Any, fallback: str) -> str:
     return text if len(text) >= 20 else f"{text} {fallback}".strip()
 
 
-def entry(rule_path: Path, rule: SigmaRule, query: str, display: str) -> dict[str, Any]:
+def entry(
+    rule_path: Path, rule: SigmaRule, query: str, display: str, threshold: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The catalog entry for one converted rule."""
     title = _text(rule.title, "(Sigma rule)")[:200]
     falsepositives = [str(f) for f in (rule.falsepositives or [])]
@@ -126,7 +155,8 @@ def entry(rule_path: Path, rule: SigmaRule, query: str, display: str) -> dict[st
         "impact": f"As described by the Sigma rule {title!r}: " + _text(rule.description, ""),
         "mitigation": "Review the operation and the identity behind it. Known false positives: "
         + ("; ".join(falsepositives) or "none listed by the rule."),
-        "kind": "immediate",
+        "kind": "threshold" if threshold else "immediate",
+        **({"threshold": threshold} if threshold else {}),
         "query": query,
         "priority": LEVELS.get(level, "P3"),
         "priority_rationale": f"Sigma level {level}, mapped by the pack's table (critical P1 .. P5).",
@@ -141,7 +171,7 @@ def entry(rule_path: Path, rule: SigmaRule, query: str, display: str) -> dict[st
             "licence": LICENCE,
             "path": display,
         },
-        "tests": {"cases": cases},
+        "tests": {"cases": cases, **({"scenarios": _scenarios(cases, threshold)} if threshold else {})},
     }
 
 
@@ -153,11 +183,11 @@ def import_rules(paths: list[Path], out: Path, *, skip_unsupported: bool = False
     planned: list[tuple[Path, dict[str, Any], Path]] = []
     for rule_path in rule_files(paths):
         try:
-            rule, query = convert(rule_path)
+            rule, query, threshold = convert_with_threshold(rule_path)
         except (SigmaError, ValueError, yaml.YAMLError) as exc:
             result.refused.append((rule_path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
             continue
-        data = entry(rule_path, rule, query, str(rule_path))
+        data = entry(rule_path, rule, query, str(rule_path), threshold)
         target = out / f"{data['id']}.yaml"
         problem = _collision(target, data)
         if problem:
@@ -191,3 +221,17 @@ def _collision(target: Path, data: dict[str, Any]) -> str:
     if origin == data["provenance"]["rule_id"]:
         return ""
     return f"{target} exists and is not an import of this rule: rename or remove it first"
+
+
+def _scenarios(cases: list[dict[str, Any]], threshold: dict[str, Any]) -> list[dict[str, Any]]:
+    """Threshold scenarios from the first record that must match: one over the count, one at it."""
+    record = next(c["record"] for c in cases if c["expect"] == "match")
+    seconds = WINDOW_SECONDS[threshold["window"]]
+    every = max(1.0, seconds / (threshold["count"] + 2) / 2)
+    above = {"name": "more than the count within the window fires once", "expect_alerts": 1}
+    at = {"name": "exactly the count stays quiet", "expect_alerts": 0}
+    common = {"record": record, "start": "2026-01-02T00:00:00Z", "every_seconds": every}
+    return [
+        {**above, **common, "count": threshold["count"] + 1},
+        {**at, **common, "count": threshold["count"]},
+    ]

@@ -8,8 +8,9 @@ records a diagnostic setting exports to Event Hub, the form the pack's queries r
   leading wildcard.
 - Field-less keywords that are ARM operation names (``Microsoft.X/y/action``) search
   ``operationName`` (a deliberate narrowing of "anywhere in the record").
-- With ``success_only`` (the default), the rule also requires ``resultType`` Success: one alert per
-  operation, as the catalog's own detections fire (Sigma's rules match every record of one).
+- With ``success_only`` (the default), a rule that says nothing of ``resultType`` also requires
+  Success: one alert per operation, as the catalog's own detections fire (Sigma's rules match
+  every record of one).
 - ``field_prefix`` puts every field under a key, as the pack's values do.
 """
 
@@ -20,7 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sigma.conditions import ConditionAND
-from sigma.processing.conditions import IncludeFieldCondition
+from sigma.processing.conditions import (
+    IncludeFieldCondition,
+    RuleContainsFieldCondition,
+    RuleProcessingCondition,
+)
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
     AddConditionTransformation,
@@ -134,9 +139,17 @@ def coralogix_azure_activity(field_prefix: str = "", success_only: bool = True) 
                 identifier=f"coralogix_unmapped_{column}",
             )
         )
-    if success_only:
+    if success_only:  # unless the rule says itself which results it wants
         condition = AddConditionTransformation({"resultType": list(SUCCESS)})
-        items.append(ProcessingItem(condition, identifier="coralogix_success_only"))
+        says: list[RuleProcessingCondition] = [RuleContainsFieldCondition("resultType")]
+        items.append(
+            ProcessingItem(
+                condition,
+                identifier="coralogix_success_only",
+                rule_conditions=says,
+                rule_condition_negation=True,
+            )
+        )
     if field_prefix:
         prefix = AddFieldnamePrefixTransformation(field_prefix.rstrip(".") + ".")
         items.append(ProcessingItem(prefix, identifier="coralogix_field_prefix"))

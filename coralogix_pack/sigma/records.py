@@ -1,121 +1,126 @@
-"""Test records built from a Sigma rule's own values: those that must match (each value, in each
-case variant the query lists, completed and Succeeded) and near misses that must not (the same
-operation's Start, Accept and failed records; a sibling operation; the value in another field)."""
+"""Test records built from a Sigma rule's own values, labelled by Sigma's semantics: records
+that satisfy the rule's condition (each case variant the query lists, Succeeded too, another
+category) and near misses (the same operation's Start, Accept and failed records, a sibling
+operation, a longer value, the value in another field)."""
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from typing import Any
 
-from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
+from sigma.rule import SigmaRule
 from sigma.types import SigmaString, SpecialChars
 
-from coralogix_pack.sigma.backend import case_variants
+from coralogix_pack.lucene.fields import CASE_VARYING_FIELDS
+from coralogix_pack.sigma.semantics import sigma_matches
 
-SAMPLE_SEGMENT = "SAMPLE"
+SAMPLE = "SAMPLE"
 _BASE = {
     "category": "Administrative",
+    "resultType": "Success",
     "resultSignature": "Succeeded.",
     "level": "Information",
     "location": "global",
     "identity": {"claims": {"name": "Sigma Test"}},
 }
+MAX_SOLUTIONS = 12
 
 
 def realise(value: SigmaString) -> str:
-    """A concrete text the value matches: each wildcard becomes a path segment."""
+    """A concrete text the value matches: each wildcard becomes a path segment of its own."""
     out = []
-    for part in value.s:
+    parts = value.s
+    for index, part in enumerate(parts):
         if isinstance(part, str):
             out.append(part)
         elif part is SpecialChars.WILDCARD_MULTI:
-            out.append("/" + SAMPLE_SEGMENT)
+            out.append(SAMPLE + "/" if index == 0 else "/" + SAMPLE)
         else:
             out.append("X")
     return "".join(out)
 
 
-def _record(number: int, fields: dict[str, str], result: str = "Success") -> dict[str, Any]:
-    record: dict[str, Any] = {"time": f"2026-01-01T00:{number // 60:02d}:{number % 60:02d}Z", **_BASE}
-    record["resultType"] = result
-    record["correlationId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sigma/{number}"))
-    for path, value in fields.items():
-        target = record
-        *parents, last = path.split(".")
-        for key in parents:
-            target = target.setdefault(key, {})
-        target[last] = value
-    return record
+def _solutions(node: Any) -> list[dict[str, str]]:
+    """Field assignments that make ``node`` hold (a few); negations assign nothing."""
+    if isinstance(node, ConditionFieldEqualsValueExpression) and isinstance(node.value, SigmaString):
+        return [{str(node.field): realise(node.value)}]
+    if isinstance(node, ConditionOR):
+        return [s for a in node.args for s in _solutions(a)][:MAX_SOLUTIONS]
+    if isinstance(node, ConditionAND):
+        found: list[dict[str, str]] = [{}]
+        for arg in node.args:
+            options = _solutions(arg)
+            found = [{**b, **a} for a in found for b in options][:MAX_SOLUTIONS]
+        return found
+    return [{}]  # NOT, or a value the generator does not realise: leave the fields unset
 
 
-def _sibling(text: str, field: str) -> str:
-    """Another operation of the same resource type (or, for other fields, text with none of its words)."""
-    if field.rsplit(".", 1)[-1] == "operationName" and "/" in text:
-        head, _, last = text.rpartition("/")
-        other = "READ" if last.upper() != "READ" else "WRITE"
-        return f"{head}/{other if last.isupper() else other.lower()}"
-    return re.sub(r"[A-Za-z]", lambda m: "q" if m.group(0) != "q" else "z", text)
+def _put(record: dict[str, Any], path: str, value: str) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        child = record.get(key)
+        if not isinstance(child, dict):
+            child = record[key] = {}
+        record = child
+    record[last] = value
 
 
-def _selections(rule: SigmaRule) -> list[list[SigmaDetectionItem]]:
-    """Each selection the condition names, as the list of its (positive) items."""
-    found = []
-    for detection in rule.detection.detections.values():
-        items = [i for i in detection.detection_items if isinstance(i, SigmaDetectionItem) and not i.negated]
-        if [str(i.field) for i in items] == ["resultType"]:
-            continue  # the pipeline's success-only condition: every generated record states its result
-        if items and not any(isinstance(i, SigmaDetection) for i in detection.detection_items):
-            found.append(sorted(items, key=lambda i: str(i.field) != "operationName"))
-    return found
+def _variants(fields: dict[str, str]) -> list[dict[str, str]]:
+    """Upper case, as written, lower case of the case-varying fields."""
+    out = []
+    for change in (str.upper, lambda s: s, str.lower):
+        out.append({k: change(v) if _varies(k) else v for k, v in fields.items()})
+    unique = {tuple(sorted(f.items())): f for f in out}
+    return list(unique.values())
 
 
-def generated(rule: SigmaRule) -> list[tuple[str, bool, dict[str, Any]]]:
-    """(name, must match, record) for the rule, as processed by the pipeline (Event Hub fields)."""
-    out: list[tuple[str, bool, dict[str, Any]]] = []
-    number = 0
-    for items in _selections(rule):
-        fixed = {
-            str(i.field): realise(i.value[0])
-            for i in items[1:]
-            if i.field and isinstance(i.value[0], SigmaString)
-        }
-        head = items[0]
-        if not head.field:
+def _varies(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in CASE_VARYING_FIELDS
+
+
+def _sibling(text: str) -> str:
+    head, _, last = text.rpartition("/")
+    other = "READ" if last.upper() != "READ" else "WRITE"
+    return f"{head}/{other if last.isupper() else other.lower()}" if head else re.sub("[A-Za-z]", "q", text)
+
+
+def generated(rule: SigmaRule, original: SigmaRule | None = None) -> list[tuple[str, bool, dict[str, Any]]]:
+    """(name, must match, record); ``rule`` as processed by the pipeline (Event Hub fields),
+    ``original`` (default: ``rule``) the rule whose Sigma verdict labels each record."""
+    judge = original or rule
+    solutions = [s for c in rule.detection.parsed_condition for s in _solutions(c.parsed)]
+    candidates: list[tuple[str, dict[str, Any]]] = []
+    for fields in solutions:
+        fields = {k: v for k, v in fields.items() if k != "resultType"} or fields
+        for variant in _variants(fields):
+            candidates.append((", ".join(variant.values()), variant))
+        first = dict(fields)
+        main = "operationName" if "operationName" in first else next(iter(first), None)
+        candidates.append((f"{main} in another category", {**first, "category": "Policy"}))
+        for result in ("Succeeded", "Start", "Accept", "Failure"):
+            candidates.append((f"{result} record", {**first, "resultType": result}))
+        if main is not None:
+            text = first[main]
+            candidates.append((f"sibling {_sibling(text)}", {**first, main: _sibling(text)}))
+            candidates.append((f"{text}/EXTRA (longer value)", {**first, main: text + "/EXTRA"}))
+            elsewhere = "properties.message" if main != "properties.message" else "resultDescription"
+            moved = {k: v for k, v in first.items() if k != main}
+            candidates.append((f"{text} in {elsewhere}", {**moved, elsewhere: text}))
+    out = []
+    seen: set[str] = set()
+    for number, (name, fields) in enumerate(candidates, 1):
+        record: dict[str, Any] = copy.deepcopy(_BASE)
+        record["time"] = f"2026-01-01T{number // 3600:02d}:{number // 60 % 60:02d}:{number % 60:02d}Z"
+        record["correlationId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sigma/{number}"))
+        for path, value in fields.items():
+            _put(record, path, value)
+        key = str(sorted((k, str(v)) for k, v in record.items() if k not in ("time", "correlationId")))
+        if key in seen:
             continue
-        field = str(head.field)
-        for value in head.value:
-            if not isinstance(value, SigmaString):
-                continue
-            text = realise(value)
-            for variant in case_variants(text, field):
-                number += 1
-                out.append((f"{variant} completed", True, _record(number, {**fixed, field: variant})))
-            number += 1
-            out.append(
-                (f"{text} completed (Succeeded)", True, _record(number, {**fixed, field: text}, "Succeeded"))
-            )
-            for result in ("Start", "Accept", "Failure"):
-                number += 1
-                out.append(
-                    (
-                        f"{text} {result.lower()} record",
-                        False,
-                        _record(number, {**fixed, field: text}, result),
-                    )
-                )
-            number += 1
-            other = _record(number, {**fixed, field: text})
-            other["category"] = "Policy"  # the rule says nothing of the category
-            out.append((f"{text} completed (another category)", True, other))
-            if not value.contains_special():  # a whole value, not a part of a longer one
-                number += 1
-                longer = text + ("/EXTRA" if text.isupper() else "/extra")
-                out.append((f"{longer} (longer value)", False, _record(number, {**fixed, field: longer})))
-            number += 1
-            sibling = _sibling(text, field)
-            out.append((f"sibling {sibling}", False, _record(number, {**fixed, field: sibling})))
-            number += 1
-            elsewhere = "properties.message" if field != "properties.message" else "resultDescription"
-            out.append((f"{text} in {elsewhere}", False, _record(number, {**fixed, elsewhere: text})))
+        seen.add(key)
+        verdict = sigma_matches(judge, record)
+        out.append((f"{name} ({'match' if verdict else 'no match'})"[:200], verdict, record))
     return out
