@@ -378,20 +378,9 @@ def saved_plan_if_current(saved: SavedPlan, pack: LoadedPack, client: CoralogixC
 
 def import_sigma(paths: Sequence[PathLike], out: PathLike, *, skip_unsupported: bool = False) -> ImportResult:
     """Sigma rules (files or folders) to catalog files in ``out``; refusals with their reasons.
-    Needs pySigma: ``pip install 'coralogix-pack[sigma]'``."""
-    try:
-        from coralogix_pack.sigma.importer import import_rules
-    except ImportError as exc:
-        raise PackError(
-            [
-                Diagnostic(
-                    file="pack import sigma",
-                    message=f"pySigma is not installed ({exc.name})",
-                    hint="pip install 'coralogix-pack[sigma]'",
-                    code="CXP804",
-                )
-            ]
-        ) from None
+    Needs pySigma: ``pip install 'coralogix-pack[sigma]'`` (CXP804 without it)."""
+    from coralogix_pack.sigma.importer import import_rules
+
     return import_rules([Path(p) for p in paths], Path(out), skip_unsupported=skip_unsupported)
 
 
@@ -400,21 +389,6 @@ def export_sigma(
 ) -> tuple[list[Path], list[tuple[str, str]]]:
     """The deployed detections as Sigma rules, one file each, into a new or empty folder (or one of
     earlier Sigma exports; ``force`` for another); (files written, (id, reason) left out)."""
-    from coralogix_pack.core.files import write_atomic
-    from coralogix_pack.sigma.export import export_catalog
+    from coralogix_pack.sigma.export import write_export
 
-    folder = Path(out)
-    foreign = [p.name for p in folder.iterdir() if p.suffix != ".yml"] if folder.is_dir() else []
-    if foreign and not force:
-        hint = "choose a new folder, or --force"
-        message = f"holds files other than Sigma rules ({', '.join(sorted(foreign)[:3])})"
-        raise PackError(
-            [Diagnostic(file=str(folder), path="--out", message=message, hint=hint, code="CXP713")]
-        )
-    files, refused = export_catalog(pack.deployed)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        write_atomic(folder / name, text)
-        written.append(folder / name)
-    return written, refused
+    return write_export(pack.deployed, Path(out), force=force)

@@ -32,7 +32,11 @@ def import_sigma(
     """Convert Sigma rules to catalog entries with generated test records (docs/sigma.md)."""
     from coralogix_pack import library
 
-    result = library.import_sigma(paths, out, skip_unsupported=skip_unsupported)
+    try:
+        result = library.import_sigma(paths, out, skip_unsupported=skip_unsupported)
+    except ImportError as exc:
+        err(f"error: pySigma is not installed ({exc.name}): pip install 'coralogix-pack[sigma]' (CXP804)")
+        raise typer.Exit(1) from None
     for path, reason in result.refused:
         err(f"{path}: not imported: {reason}")
     if result.refused and not skip_unsupported:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,6 +31,8 @@ from luqum.tree import (
 
 from coralogix_pack.catalog.attack import attack_table
 from coralogix_pack.catalog.model import Catalog, Detection, Kind
+from coralogix_pack.core.diagnostics import Diagnostic, PackError
+from coralogix_pack.core.files import write_atomic
 from coralogix_pack.lucene.syntax import parse
 
 WHOLE_VALUE_FIELDS = {"operationName", "resourceId", "resultType", "category"}
@@ -165,3 +168,24 @@ def export_catalog(catalog: Catalog) -> tuple[dict[str, str], list[tuple[str, st
         text = yaml.safe_dump_all(documents, sort_keys=False, width=100, allow_unicode=True)
         files[f"{detection.id}.yml"] = text
     return files, refused
+
+
+def write_export(
+    catalog: Catalog, folder: Path, *, force: bool = False
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Write ``export_catalog`` into ``folder``: new, empty, or holding only Sigma rules (``force``:
+    any folder)."""
+    foreign = [p.name for p in folder.iterdir() if p.suffix != ".yml"] if folder.is_dir() else []
+    if foreign and not force:
+        message = f"holds files other than Sigma rules ({', '.join(sorted(foreign)[:3])})"
+        hint = "choose a new folder, or --force"
+        raise PackError(
+            [Diagnostic(file=str(folder), path="--out", message=message, hint=hint, code="CXP713")]
+        )
+    files, refused = export_catalog(catalog)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        write_atomic(folder / name, text)
+        written.append(folder / name)
+    return written, refused
