@@ -9,7 +9,14 @@ from pathlib import Path
 
 from coralogix_pack.catalog import checks, kind_checks
 from coralogix_pack.catalog.attack import attack_table
-from coralogix_pack.catalog.model import Catalog, Detection, Pack, content_digest, detection_from_dict
+from coralogix_pack.catalog.model import (
+    Catalog,
+    Detection,
+    KnownGap,
+    Pack,
+    content_digest,
+    detection_from_dict,
+)
 from coralogix_pack.core.diagnostics import Diagnostic, PackError, errors_only
 from coralogix_pack.documents.files import parse_yaml_bytes, read_capped
 from coralogix_pack.documents.schema_check import schema_diagnostics
@@ -145,7 +152,8 @@ def _load_pack(directory: Path, folder: _Folder) -> tuple[Pack | None, list[Diag
                 code="CXP404",
             )
         ]
-    return Pack(raw["name"], raw["version"], raw["description"].strip(), raw["attack"]["version"]), []
+    gaps = tuple(KnownGap(**g) for g in raw.get("known_gaps", []))
+    return Pack(raw["name"], raw["version"], raw["description"].strip(), raw["attack"]["version"], gaps), []
 
 
 def _load_detection(

@@ -111,6 +111,16 @@ class Sequence:
 
 
 @dataclass(frozen=True)
+class KnownGap:
+    """A mutation the detection deliberately does not catch (or deliberately fires on)."""
+
+    operator: str  # kind or kind/variant, e.g. case/mixed
+    reason: str
+    reference: str
+    mode: str = "both"  # case-sensitive, case-insensitive or both
+
+
+@dataclass(frozen=True)
 class Detection:
     id: str
     title: str
@@ -134,6 +144,7 @@ class Detection:
     unique_count: UniqueCount | None = None
     flow: Flow | None = None
     attack_gap: str = ""
+    known_gaps: tuple[KnownGap, ...] = ()
     cases: tuple[TestCase, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
     sequences: tuple[Sequence, ...] = ()
@@ -150,6 +161,7 @@ class Pack:
     version: str
     description: str
     attack_version: str
+    known_gaps: tuple[KnownGap, ...] = ()  # shared by every detection
 
 
 @dataclass(frozen=True)
@@ -203,6 +215,7 @@ def detection_from_dict(raw: dict[str, Any], source: Path, lines: dict[str, int]
         vendor_title=raw.get("vendor_title", "").strip(),
         optional=bool(raw.get("optional", False)),
         attack_gap=raw.get("attack_gap", "").strip(),
+        known_gaps=tuple(KnownGap(**g) for g in raw.get("known_gaps", [])),
         new_value=NewValue(**raw["new_value"]) if "new_value" in raw else None,
         unique_count=_unique_count(raw.get("unique_count")),
         flow=_flow(raw.get("flow")),
