@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from coralogix_pack.deploy.plan import Plan
     from coralogix_pack.deploy.saved import SavedPlan
     from coralogix_pack.offline.cases import TestRun
+    from coralogix_pack.offline.mutation import MutationRun
     from coralogix_pack.offline.replay import BacktestOptions, BacktestResult
     from coralogix_pack.query.client import QueryClient
     from coralogix_pack.query.doctor import DoctorReport
@@ -42,9 +43,7 @@ PathLike = str | Path
 
 
 def _dirs(catalog: PathLike | None, templates: PathLike | None) -> tuple[Path, Path]:
-    return Path(catalog) if catalog else default_catalog_dir(), Path(
-        templates
-    ) if templates else default_templates_dir()
+    return Path(catalog or default_catalog_dir()), Path(templates or default_templates_dir())
 
 
 def catalog_dir(catalog: PathLike | None = None) -> Path:
@@ -104,7 +103,7 @@ def load_catalog(catalog: PathLike | None = None) -> Catalog:
     """The catalog alone (for tests and backtests that need no templates)."""
     from coralogix_pack.catalog.loader import load_catalog as load
 
-    return load(_dirs(catalog, None)[0])
+    return load(catalog_dir(catalog))
 
 
 def render(pack: LoadedPack) -> Rendered:
@@ -163,6 +162,13 @@ def run_tests(pack: LoadedPack, ids: Iterable[str] = ()) -> TestRun:
     return TestRun(run(pack.catalog, select(pack.catalog, ids, "detection ids"), pack.values))
 
 
+def mutate(pack: LoadedPack, ids: Iterable[str] = (), seed: int = 0) -> MutationRun:
+    """Seeded variants of each detection's test records and the verdict each must give."""
+    from coralogix_pack.offline.mutation import mutate as run
+
+    return run(pack.catalog, select(pack.catalog, ids, "detection ids"), seed)
+
+
 def backtest(
     pack: LoadedPack,
     files: Iterable[PathLike],
@@ -186,8 +192,8 @@ def connect(
     timeout: float = 30.0,
     retry_base_delay: float = 0.5,
 ) -> CoralogixClient:
-    """A client for the account: region, domain or URL as the CLI resolves them; the key from
-    CORALOGIX_API_KEY or ``api_key_file``. Use it as a context manager."""
+    """A client for the account (region, domain or URL as the CLI resolves them; the key from
+    CORALOGIX_API_KEY or ``api_key_file``), to use as a context manager."""
     from coralogix_pack.deploy.client import CoralogixClient, RetryPolicy
     from coralogix_pack.deploy.target import resolve_target
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from coralogix_pack.cli.options import (
 )
 from coralogix_pack.cli.runner import app, err
 
+if TYPE_CHECKING:
+    from coralogix_pack.library import LoadedPack
+
 
 @app.command("test")
 def test_command(
@@ -29,16 +32,47 @@ def test_command(
     values: ValuesOpt = None,
     env: EnvOpt = None,
     output: FormatOpt = "text",
+    mutate: Annotated[
+        bool,
+        typer.Option(
+            "--mutate",
+            help="Mutation testing: run seeded variants of the test records (other casing, sibling "
+            "operations, export forms, bodies, times, threshold bursts) and report what slips through.",
+        ),
+    ] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", min=0, help="With --mutate: the generator's seed.")
+    ] = 0,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", metavar="FILE", dir_okay=False, help="With --mutate: also write an HTML report."
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            dir_okay=False,
+            help="With --mutate: exit 1 only when a score drops or a finding appears that this earlier "
+            "--format json report did not have.",
+        ),
+    ] = None,
 ) -> None:
     """Run each detection's test records through the evaluator in both case modes."""
     from coralogix_pack import library
     from coralogix_pack.cli.reports import console, print_test_reports
 
     fmt = check_format(output)
+    if not mutate and (report or baseline or seed):
+        raise typer.BadParameter("--seed, --report and --baseline go with --mutate", param_hint="--mutate")
     selection = select_environment(env, values)
     pack = library.load_pack(
         catalog, selection.values, allow_expired=True, render_checks=False
     )  # changes nothing
+    if mutate:
+        _mutation_test(pack, ids or [], seed, fmt, report, baseline)
     run = library.run_tests(pack, ids or [])
     if fmt == "json":
         print(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
@@ -180,6 +214,35 @@ def backtest(
     if strict and result.skipped:
         err(f"error: {result.skipped} record(s) skipped and --strict given")
         raise typer.Exit(1)
+
+
+def _mutation_test(
+    pack: LoadedPack, ids: list[str], seed: int, fmt: str, report: Path | None, baseline: Path | None
+) -> None:
+    """`pack test --mutate`: exits 1 on any unexpected escape or false alert, or with a baseline,
+    on anything worse than it."""
+    from coralogix_pack import library
+    from coralogix_pack.cli.reports import console, print_mutation
+    from coralogix_pack.core.files import write_atomic
+    from coralogix_pack.offline.mutation_gate import baseline_problems, read_baseline
+    from coralogix_pack.offline.mutation_html import mutation_html
+
+    earlier = read_baseline(baseline, seed) if baseline is not None else None  # refused before any work
+    run = library.mutate(pack, ids, seed)
+    if report is not None:
+        write_atomic(report, mutation_html(run))
+    if fmt == "json":
+        print(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_mutation(run, console())
+    if baseline is None or earlier is None:
+        raise typer.Exit(0 if run.ok else 1)
+    problems = baseline_problems(run, earlier)
+    for problem in problems:
+        err(f"error: {problem}")
+    if not problems:
+        err(f"mutation scores are at or above the baseline {baseline}")
+    raise typer.Exit(1 if problems else 0)
 
 
 def _duration(text: str, option: str) -> float:

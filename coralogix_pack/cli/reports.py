@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # rich is imported only when something is printed as text
     from coralogix_pack.deploy.plan import Plan
     from coralogix_pack.offline.backtest import BacktestResult
     from coralogix_pack.offline.cases import DetectionReport
+    from coralogix_pack.offline.mutation import MutationRun
     from coralogix_pack.query.preview import PreviewReport
 
 
@@ -35,6 +36,38 @@ def _table(title: str, out: Console | None = None) -> Table:
 
     terminal = out is not None and out.is_terminal
     return Table(title=title, box=box.HEAVY_HEAD if terminal else box.ASCII)
+
+
+def print_mutation(run: MutationRun, out: Console) -> None:
+    """A row per detection, then each unexpected finding with the mutation as a record diff."""
+    table = _table(f"pack test --mutate (seed {run.seed}; each mutant in both case modes)", out)
+    columns = ("detection", "mutants", "kinds", "fire", "quiet", "escaped", "false alerts", "known", "score")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "detection" else "right")
+    for report in run.reports:
+        document = report.as_dict()
+        counts = (len(document[k]) for k in ("escaped", "false_alerts", "known_gaps"))
+        cells = (report.mutants, len(report.kinds), report.expect_fire, report.expect_quiet, *counts)
+        table.add_row(report.detection, *map(str, cells), f"{report.score:.1%}")
+    out.print(table)
+    for report in run.reports:
+        if report.skipped:
+            out.print(f"{report.detection}: no mutants: {report.skipped}", markup=False)
+        for operator in report.unused_gaps:
+            out.print(
+                f"{report.detection}: warning: known gap {operator} matched no mutant (stale?)", markup=False
+            )
+        for finding in report.unexpected:
+            what = "ESCAPED" if finding.expected == "fire" else "FALSE ALERT"
+            out.print(
+                f"{report.detection}: {what} {finding.operator} of {finding.source!r} ({finding.mode})",
+                markup=False,
+            )
+            for line in finding.diff:
+                out.print(f"    {line}", markup=False)
+    known = sum(len(r.findings) - len(r.unexpected) for r in run.reports)
+    verdict = "no unexpected escape or false alert" if run.ok else "unexpected findings above"
+    out.print(f"{verdict}; {known} known-gap verdicts (docs/testing.md, Mutation testing)", markup=False)
 
 
 def print_test_reports(reports: list[DetectionReport], out: Console) -> None:

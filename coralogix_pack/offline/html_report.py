@@ -10,7 +10,7 @@ from typing import Any
 
 from coralogix_pack.offline.backtest import BacktestResult
 
-_STYLE = (
+STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}h2{margin-top:2em}"
     "table{border-collapse:collapse;margin:.5em 0}"
     "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
@@ -75,6 +75,6 @@ def html_report(result: BacktestResult) -> str:
     body = "".join(sections) or "<p>No matches.</p>"
     return (
         '<!doctype html><html><head><meta charset="utf-8"><title>pack backtest</title>'
-        f"<style>{_STYLE}</style></head><body><h1>pack backtest</h1><p>{summary}</p>{body}"
+        f"<style>{STYLE}</style></head><body><h1>pack backtest</h1><p>{summary}</p>{body}"
         "</body></html>\n"
     )

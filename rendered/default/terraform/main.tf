@@ -33,7 +33,7 @@ locals {
     "locked-vm-delete-attempt" = {
       title    = "Attempt to delete a locked Azure VM"
       priority = "P2"
-      query    = "${local.field_prefix}operationName:(\"MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE\" OR \"Microsoft.Compute/virtualMachines/delete\" OR \"microsoft.compute/virtualmachines/delete\") AND ${local.field_prefix}resultType:(Failure OR Failed) AND (${local.field_prefix}properties.statusMessage:ScopeLocked OR ${local.field_prefix}properties.responseBody:ScopeLocked)"
+      query    = "${local.field_prefix}operationName:(\"MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE\" OR \"Microsoft.Compute/virtualMachines/delete\" OR \"microsoft.compute/virtualmachines/delete\") AND ${local.field_prefix}resultType:(Failure OR Failed) AND (${local.field_prefix}properties.statusMessage:ScopeLocked OR ${local.field_prefix}properties.responseBody:ScopeLocked OR ${local.field_prefix}properties.statusMessage.error.code:ScopeLocked OR ${local.field_prefix}properties.responseBody.error.code:ScopeLocked)"
     }
     "public-ip-associated" = {
       title    = "Public IP address associated with an Azure VM network interface"
@@ -63,7 +63,7 @@ locals {
     "vm-password-reset" = {
       title    = "Azure VM password reset through the VMAccess extension"
       priority = "P2"
-      query    = "${local.field_prefix}operationName:(\"MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE\" OR \"Microsoft.Compute/virtualMachines/extensions/write\" OR \"microsoft.compute/virtualmachines/extensions/write\") AND ${local.field_prefix}resultType:(Success OR Succeeded) AND (${local.field_prefix}properties.responseBody:(VMAccessAgent OR VMAccessForLinux) OR ${local.field_prefix}resourceId:(ENABLEVMACCESS OR enablevmaccess OR VMACCESSAGENT OR VMAccessAgent OR VMACCESSFORLINUX OR VMAccessForLinux))"
+      query    = "${local.field_prefix}operationName:(\"MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE\" OR \"Microsoft.Compute/virtualMachines/extensions/write\" OR \"microsoft.compute/virtualmachines/extensions/write\") AND ${local.field_prefix}resultType:(Success OR Succeeded) AND (${local.field_prefix}properties.responseBody:(VMAccessAgent OR VMAccessForLinux) OR ${local.field_prefix}properties.responseBody.properties.type:(VMAccessAgent OR VMAccessForLinux) OR ${local.field_prefix}resourceId:(ENABLEVMACCESS OR enablevmaccess OR VMACCESSAGENT OR VMAccessAgent OR VMACCESSFORLINUX OR VMAccessForLinux))"
     }
     "vm-reimaged" = {
       title    = "Azure VM or scale-set instance re-imaged"
