@@ -133,6 +133,25 @@ def startup(repeat: int) -> list[Row]:
     return rows
 
 
+def mutation(repeat: int) -> list[Row]:
+    """pack test --mutate on the 13 detections, one core, against pack test (same start-up)."""
+    plain, plain_rss = measure(one_core([*PACK, "test"]), repeat)
+    rows = [Row("pack test (baseline)", "13 detections", plain, None, plain_rss)]
+    seconds, rss = measure(one_core([*PACK, "test", "--mutate"]), repeat)
+    rows.append(
+        Row(
+            "pack test --mutate (goal < 10 s)",
+            "13 detections",
+            seconds,
+            None,
+            rss,
+            "pack test",
+            seconds / plain,
+        )
+    )
+    return rows
+
+
 def render_at_scale(repeat: int, count: int) -> list[Row]:
     """pack render (validation included) on one core: into a new folder each time (every file
     created), and again over its own current output (nothing to write). New folders go to tmpfs
@@ -281,7 +300,7 @@ def main() -> None:
         f"# {platform.node()}: {platform.platform()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
     )
-    rows = startup(repeat)
+    rows = startup(repeat) + mutation(repeat)
     rows += render_at_scale(min(repeat, 3), 5000)
     rows += backtest(min(repeat, 3), [100_000] if args.quick else [100_000, 1_000_000])
     rows += api_requests()
