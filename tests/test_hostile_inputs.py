@@ -213,9 +213,10 @@ def test_backtest_options_are_range_checked(cli, tmp_path, args, message):
     assert result.code == 1 and message in result.err
 
 
-def test_a_folder_as_backtest_input(cli, tmp_path):
+def test_a_folder_without_log_files_as_backtest_input(cli, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a log", encoding="utf-8")
     result = cli("backtest", tmp_path)
-    assert result.code == 1 and "is a folder" in result.err
+    assert result.code == 1 and "a folder without log files" in result.err
 
 
 # ---- deploy options ----

@@ -126,7 +126,8 @@ def backtest(
         typer.Option(
             "--input-format",
             metavar="FORM",
-            help="auto (default, per record), eventhub, rest, sdk, log-analytics or coralogix.",
+            help="auto (default, per file and record), csv (a CSV export, whatever its name), eventhub, "
+            "rest, sdk, log-analytics or coralogix.",
         ),
     ] = "auto",
     jobs: Annotated[
@@ -208,8 +209,12 @@ def backtest(
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
         print_backtest(result, console())
-    if result.records == 0 and result.out_of_range == 0 and result.skipped:
+    for empty in result.empty_inputs:
+        err(f"error: {empty}: no readable record (empty, or every record skipped: see the reasons above)")
+    nothing = result.records == 0 and result.out_of_range == 0 and (result.skipped or result.empty_inputs)
+    if nothing:
         err("error: no record of any input was readable (see the skip reasons above)")
+    if nothing or result.empty_inputs:
         raise typer.Exit(1)
     if strict and result.skipped:
         err(f"error: {result.skipped} record(s) skipped and --strict given")

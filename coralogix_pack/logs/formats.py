@@ -26,25 +26,48 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from coralogix_pack.logs.containers import utc_text
+
 FORMATS = ("eventhub", "rest", "sdk", "log-analytics", "coralogix")
 STATUS = {"Succeeded": "Success", "Failed": "Failure", "Started": "Start", "Accepted": "Accept"}
 
 
 def detect(record: dict[str, Any]) -> str | None:
-    """The form of one record, or None when it is none of the known ones."""
+    """The form of one record, or None when it is none of the known ones. Told by the time field,
+    else by the operation field (so a record without its time is still named by its form)."""
     if "userData" in record or (
         "text" in record and isinstance(record.get("text"), str) and "time" not in record
     ):
         return "coralogix"
-    if "eventTimestamp" in record:
+    if "eventTimestamp" in record or isinstance(record.get("operationName"), dict):
         return "rest"
-    if "event_timestamp" in record:
+    if "event_timestamp" in record or "operation_name" in record:
         return "sdk"
     if "TimeGenerated" in record or "OperationNameValue" in record:
         return "log-analytics"
     if "time" in record or "operationName" in record:
         return "eventhub"
     return None
+
+
+FORM_NAMES = {
+    "eventhub": ("an Event Hub / storage-account export record", "time"),
+    "rest": ("a REST API / portal record", "eventTimestamp"),
+    "sdk": ("an Azure SDK record", "event_timestamp"),
+    "log-analytics": ("a Log Analytics (AzureActivity) record", "TimeGenerated"),
+    "coralogix": ("a Coralogix export row", "time (inside userData)"),
+}
+
+
+def missing_time(record: dict[str, Any], form: str | None) -> str:
+    """Why a record of a known form has no time, naming the form and the field it lacks."""
+    name, field = FORM_NAMES.get(form or "", ("a record", "time"))
+    return f"{name} without {field} (keys: {', '.join(sorted(map(str, record))[:8])})"
+
+
+def _portal_time(value: Any) -> Any:
+    """Log Analytics times as the portal's CSV export writes them (see docs/testing.md)."""
+    return utc_text(value) if isinstance(value, str) and "/" in value else value  # ISO has no "/"
 
 
 def _value(field: Any) -> Any:
@@ -103,7 +126,7 @@ def _log_analytics(r: dict[str, Any]) -> dict[str, Any]:
     )
     return _clean(
         {
-            "time": r.get("TimeGenerated"),
+            "time": _portal_time(r.get("TimeGenerated")),
             "operationName": r.get("OperationNameValue"),
             "resultType": _status(r.get("ActivityStatusValue")),
             "resultSignature": r.get("ActivitySubstatusValue"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,7 +30,9 @@ from coralogix_pack.logs.bytestreams import (
     open_input,
     why,
 )
-from coralogix_pack.logs.formats import FORMATS, describe_shape, to_eventhub
+from coralogix_pack.logs.containers import capture_events, container
+from coralogix_pack.logs.formats import FORMATS, describe_shape, missing_time, to_eventhub
+from coralogix_pack.logs.inputs import is_log_file
 from coralogix_pack.logs.rawscan import RawScan
 
 try:  # orjson parses several times faster; the stdlib is the fallback
@@ -48,10 +51,13 @@ class Location(NamedTuple):
     only when printed."""
 
     file: Path
-    line: int = 0
+    line: int = 0  # or, in an Event Hub Capture file, the event
     item: int = 0  # (not ``index``: that would shadow tuple.index)
+    unit: str = "line"  # or "event": file#event:record
 
     def __str__(self) -> str:
+        if self.unit == "event":
+            return f"{self.file}#{self.line}" + (f":{self.item}" if self.item else "")
         line = f":{self.line}" if self.line else ""
         return f"{self.file}{line}" + (f"#{self.item}" if self.item else "")
 
@@ -101,7 +107,16 @@ def _records_of(value: Any) -> list[Any] | None:
             return records
     if isinstance(value.get("tables"), list):
         return _table_rows(value["tables"])
+    answer = value.get("result") or (value.get("response") or {}).get("results")  # a DataPrime answer
+    if isinstance(answer, dict) and isinstance(answer.get("results"), list):
+        rows: list[Any] = answer["results"]
+        return rows
+    if len(value) == 1 and next(iter(value)) in _ANSWER_LINES:
+        return []  # queryId, warning and statistics lines of a DataPrime answer hold no record
     return [value]
+
+
+_ANSWER_LINES = ("queryId", "warning", "statistics")
 
 
 def _table_rows(tables: list[Any]) -> list[Any]:
@@ -140,6 +155,7 @@ class Reader:
         self.raw_scan = raw_scan
         self.unparsed = 0
         self.window = window
+        self.seen: Counter[Path] = Counter()  # records read per file (unparsed ones included)
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], Location]]:
         for path in self.paths:
@@ -154,8 +170,13 @@ class Reader:
         self._at = 0
         try:
             with handle:
-                csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
-                yield from self._csv(path, handle) if csv_file else self._lines(path, handle)
+                kind = container(path, handle, self.input_format)
+                if kind == "csv":
+                    yield from self._csv(path, handle)
+                elif kind == "avro":
+                    yield from self._avro(path, handle)
+                else:
+                    yield from self._lines(path, handle)
         except READ_ERRORS as exc:
             reason = f"stopped reading this file: {why(exc)}"
             self.on_skip(Skipped(Location(path, self._at + 1), reason, SkipKind.UNREADABLE))
@@ -206,9 +227,12 @@ class Reader:
         """Lines from ``handle`` numbered from ``start``, through the raw scan when there is one."""
         scan = self.raw_scan.lines_to_parse if self.raw_scan is not None else every_line
         read = 0  # lines read so far
+        seen = self.seen
         for block, pos, stop in blocks(getattr(handle, "read1", handle.read)):
             count, to_parse = scan(block, pos, stop)
-            self.unparsed += count - len(to_parse)  # records no query can match: counted, never parsed
+            unparsed = count - len(to_parse)
+            self.unparsed += unparsed  # records no query can match: counted, never parsed
+            common = 0
             for index, begin, end in to_parse:  # the hot loop: no generator between block and parse
                 line = block[begin:end]
                 line_number = start + read + index
@@ -218,9 +242,11 @@ class Reader:
                     yield from self._line(path, line_number, line)  # the slow path reports why
                     continue
                 if type(value) is dict and "time" in value and "records" not in value:  # the common case
+                    common += 1
                     yield value, Location(path, line_number)
                 else:
                     yield from self._line(path, line_number, line)
+            seen[path] += common + unparsed
             read += count
             self._at = start - 1 + read
 
@@ -233,19 +259,47 @@ class Reader:
             reason = "line over 16 MiB" if line == OVERLONG else f"not JSON ({str(exc).splitlines()[0][:80]})"
             self.on_skip(Skipped(Location(path, line_number), reason))
             return
+        yield from self._value(Location(path, line_number), value)
+
+    def _value(
+        self, where: Location, value: Any, extra: dict[str, Any] | None = None
+    ) -> Iterator[tuple[dict[str, Any], Location]]:
+        """The records of one JSON value at ``where``; ``extra`` fields are added to each."""
+        if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("error"), dict | str):
+            message = json.dumps(value["error"], ensure_ascii=False)[:160]
+            self.on_skip(Skipped(where, f"a DataPrime answer's error line: {message}"))
+            return
         records = _records_of(value)
         if records is None:
-            self.on_skip(Skipped(Location(path, line_number), "not a JSON object"))
+            self.on_skip(Skipped(where, "not a JSON object"))
             return
         batch = len(records) > 1 or not records or records[0] is not value  # identity: no deep compare
         for index, record in enumerate(records, 1):
-            where = Location(path, line_number, index if batch else 0)
+            at = where._replace(item=index) if batch else where
             if not isinstance(record, dict):
-                self.on_skip(Skipped(where, "record is not a JSON object", SkipKind.RECORD))
+                self.on_skip(Skipped(at, "record is not a JSON object", SkipKind.RECORD))
                 continue
-            mapped = self._mapped(record, where)
+            if extra:
+                record = {**extra, **record}
+            mapped = self._mapped(record, at)
             if mapped is not None:
-                yield mapped, where
+                yield mapped, at
+
+    def _avro(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Location]]:
+        """An Event Hub Capture file: each event's Body is a message of records; the event's
+        EnqueuedTimeUtc (its arrival) is kept on each record for ``--arrival-field``."""
+        for number, (body, enqueued) in enumerate(capture_events(handle), 1):
+            self._at = number
+            where = Location(path, number, 0, "event")
+            try:
+                value = _loads(body) if isinstance(body, bytes) else None
+            except (_DecodeError, ValueError) as exc:
+                self.on_skip(Skipped(where, f"event body is not JSON ({str(exc).splitlines()[0][:80]})"))
+                continue
+            if value is None:
+                self.on_skip(Skipped(where, "event without a body"))
+                continue
+            yield from self._value(where, value, {"EnqueuedTimeUtc": enqueued} if enqueued else None)
 
     def _csv(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Location]]:
         """A Log Analytics (AzureActivity) CSV export: a header row, then one record per row."""
@@ -261,7 +315,7 @@ class Reader:
                 if len(row) > MAX_CSV_COLUMNS:
                     self.on_skip(Skipped(where, f"a row of over {MAX_CSV_COLUMNS} columns", SkipKind.RECORD))
                     continue
-                mapped = self._mapped({k: v for k, v in row.items() if k is not None}, where)
+                mapped = self._mapped({_column(k): v for k, v in row.items() if k is not None}, where)
                 if mapped is not None:
                     yield mapped, where
         except csv.Error as exc:
@@ -271,8 +325,15 @@ class Reader:
             self.on_skip(Skipped(Location(path, rows.line_num), reason, SkipKind.UNREADABLE))
 
     def _mapped(self, record: dict[str, Any], where: Location) -> dict[str, Any] | None:
-        """The record in Event Hub form; an unknown shape is reported (its keys once per file)."""
-        mapped, _ = to_eventhub(record, self.input_format)
+        """The record in Event Hub form; an unknown shape is reported (its keys once per file), and
+        so is a record of a known form without its time field (naming both)."""
+        forced = self.input_format if self.input_format in FORMATS else "auto"
+        mapped, form = to_eventhub(record, forced)
+        if mapped is not None and "time" not in mapped:
+            self.on_skip(Skipped(where, f"no usable time: {missing_time(record, form)}", SkipKind.RECORD))
+            return None
+        if mapped is not None:
+            self.seen[where.file] += 1
         if mapped is None:
             path = where.file
             if path not in self._unknown_reported:
@@ -284,13 +345,21 @@ class Reader:
         return mapped
 
 
+def _column(name: str) -> str:
+    """A CSV column name without the portal's time-zone suffix (``TimeGenerated [UTC]``)."""
+    return name[:-6] if name.endswith(" [UTC]") else name
+
+
 def input_problem(path: Path) -> str:
-    """Why a backtest input cannot be read, or "" (stdin as -, files and named pipes are fine)."""
+    """Why a backtest input cannot be read, or "" (stdin as -, files, named pipes and folders with
+    log files are fine)."""
     if path == STDIN:
         return ""
     try:
         if path.is_dir():
-            return "is a folder, not a log file"
+            if any(is_log_file(p) for p in path.rglob("*")):
+                return ""
+            return "a folder without log files (.json, .ndjson, .jsonl, .csv, .avro, or gzip of them)"
         if not path.exists():
             return "input file not found"
         if not (path.is_file() or path.is_fifo()):

@@ -14,6 +14,7 @@ from pathlib import Path
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.core.diagnostics import Diagnostic, PackError
 from coralogix_pack.logs.formats import FORMATS
+from coralogix_pack.logs.inputs import Inputs, expand
 from coralogix_pack.logs.reader import input_problem
 from coralogix_pack.offline.parallel import replay_in_parallel
 from coralogix_pack.offline.replay import (
@@ -40,12 +41,26 @@ def backtest(
     options = options or BacktestOptions()
     paths = list(paths)
     check_inputs(paths, options)
+    inputs = expand(paths, options.start, options.end)
     if options.jobs > 1:
-        return replay_in_parallel(catalog, paths, values, options, on_bytes)
-    result, rules = prepare(catalog, values, options)
-    reader = reader_for(paths, result, rules, options, on_bytes)
-    fire(matches_of(reader, rules, result, options), rules, result, options)
+        result = replay_in_parallel(catalog, inputs.files, values, options, on_bytes)
+    else:
+        result, rules = prepare(catalog, values, options)
+        reader = reader_for(inputs.files, result, rules, options, on_bytes)
+        fire(matches_of(reader, rules, result, options), rules, result, options)
+    result.empty_inputs = _empty(paths, inputs, result)
     return result
+
+
+def _empty(paths: list[Path], inputs: Inputs, result: BacktestResult) -> list[str]:
+    """The inputs that gave no record at all (a folder whose hour files were all outside
+    --from/--to is not one: it was not read)."""
+    empty = []
+    for path in dict.fromkeys(paths):
+        files = [f for f, origin in inputs.origin.items() if origin == path]
+        if files and not any(result.seen[f] for f in files):
+            empty.append(str(path))
+    return empty
 
 
 def check_inputs(paths: list[Path], options: BacktestOptions) -> None:
@@ -55,9 +70,9 @@ def check_inputs(paths: list[Path], options: BacktestOptions) -> None:
         for p in paths
         if (why := input_problem(p))
     ]
-    if options.input_format not in ("auto", *FORMATS):
+    if options.input_format not in ("auto", "csv", *FORMATS):
         message = f"unknown input format {options.input_format!r}"
-        hint = f"use auto or one of {', '.join(FORMATS)}"
+        hint = f"use auto, csv or one of {', '.join(FORMATS)}"
         found.append(Diagnostic(file="--input-format", message=message, hint=hint, code="CXP803"))
     if options.jobs < 1:
         message = f"{options.jobs} processes"

@@ -157,6 +157,7 @@ def _add(
     total.skipped += part.skipped
     total.out_of_range += part.out_of_range
     total.spans(part.first_time, part.last_time)
+    total.seen.update(part.seen)
     for reason in part.skip_reasons:
         if len(total.skip_reasons) >= limit:
             break

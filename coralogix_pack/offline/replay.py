@@ -84,6 +84,8 @@ class BacktestResult:
     silences: list[Silence] = field(default_factory=list)  # less-than detections' quiet spans
     first_time: float | None = None  # the input's time span (tracked when a detection needs it)
     last_time: float | None = None
+    seen: Counter[Path] = field(default_factory=Counter)  # records read per file
+    empty_inputs: list[str] = field(default_factory=list)  # inputs that gave no record
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +96,7 @@ class BacktestResult:
             "detections": {k: v.as_dict(self.top) for k, v in sorted(self.detections.items())},
             "alerts": self.alerts,
             "silences": [_silence_dict(s) for s in self.silences],
+            "empty_inputs": self.empty_inputs,
         }
 
     def spans(self, start: float | None, end: float | None) -> None:
@@ -296,6 +299,7 @@ def matches_of(
             arrival = _arrival(record, moment, options) if options.models_arrival else None
             yield Match(moment, number, tuple(rule.id for rule in kept), groups, where, arrival)
     result.records = number - result.out_of_range + reader.unparsed
+    result.seen.update(reader.seen)
 
 
 def _arrival(record: dict[str, Any], moment: float, options: BacktestOptions) -> float | None:
