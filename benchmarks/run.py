@@ -71,38 +71,55 @@ def one_core(argv: list[str]) -> list[str]:
     return ["taskset", "-c", "0", *argv] if shutil.which("taskset") else argv
 
 
-def generate_logs(records: int) -> Path:
-    path = DATA / f"mixed-{records}.ndjson"  # about 5% look-alikes of detected operations
+def generate_logs(records: int, shape: str = "mixed") -> Path:
+    """``mixed``: a day of traffic, about 5% look-alikes of detected operations (~1 KB records);
+    ``heavy``: ~1.6 KB records, 5% detected operations in full lifecycles."""
+    path = DATA / f"{shape}-{records}.ndjson"
     if not path.exists():
         DATA.mkdir(exist_ok=True)
+        generator = "day_of_traffic" if shape == "mixed" else "heavy_traffic"
         code = (
             "import sys, orjson\n"
             f"sys.path.insert(0, {str(REPO / 'tests')!r})  # the synthetic traffic lives with the tests\n"
-            "from synthetic import day_of_traffic\n"
+            f"from synthetic import {generator}\n"
             "out = sys.stdout.buffer\n"
-            f"for r in day_of_traffic({records}, seed=5): out.write(orjson.dumps(r) + b'\\n')\n"
+            f"for r in {generator}({records}, seed=5): out.write(orjson.dumps(r) + b'\\n')\n"
         )
         with path.open("wb") as handle:
             subprocess.run([PY, "-c", code], stdout=handle, check=True)
     return path
 
 
-def generate_catalog(count: int, distinct: bool = False) -> Path:
-    """A synthetic catalog: copies of the shipped detections under new ids and titles; with
-    ``distinct``, each copy's query also excludes its own resource, so no two queries are the same
-    (nothing parsed once can be reused)."""
+def generate_catalog(count: int, distinct: bool = False, style: str = "dump") -> Path:
+    """A synthetic catalog: copies of the 13 shipped detections (not the optional kinds, whose
+    flows name other ids) under new ids and titles, without test records. ``style``: ``dump``
+    writes each with ``yaml.safe_dump`` (plain and quoted scalars, long lines); ``pack`` keeps the
+    shipped file's text (folded blocks), with the id and title lines changed. With ``distinct``
+    (dump style), each query also excludes its own resource, so no two queries are the same."""
     import yaml
 
-    target = DATA / (f"catalog-distinct-{count}" if distinct else f"catalog-{count}")
+    name = f"catalog-{style}-distinct-{count}" if distinct else f"catalog-{style}-{count}"
+    target = DATA / name
     if target.exists():
         return target
     target.mkdir(parents=True)
     shutil.copy(REPO / "catalog" / "pack.yaml", target / "pack.yaml")
-    sources = sorted(p for p in (REPO / "catalog").glob("*.yaml") if p.name != "pack.yaml")
+    sources = sorted(
+        p
+        for p in (REPO / "catalog").glob("*.yaml")
+        if p.name != "pack.yaml" and "\noptional: true" not in p.read_text()
+    )
     for index in range(count):
-        raw = yaml.safe_load(sources[index % len(sources)].read_text())
-        raw["id"] = f"{raw['id']}-{index:05d}"
-        raw["title"] = f"{raw['title']} #{index}"
+        text = sources[index % len(sources)].read_text()
+        raw = yaml.safe_load(text)
+        new_id, title = f"{raw['id']}-{index:05d}", f"{raw['title']} no. {index}"
+        if style == "pack":
+            body = text.split("\ntests:\n")[0] + "\n"
+            body = body.replace(f"id: {raw['id']}\n", f"id: {new_id}\n", 1)
+            body = body.replace(f"title: {raw['title']}\n", f"title: {title}\n", 1)
+            (target / f"{new_id}.yaml").write_text(body)
+            continue
+        raw["id"], raw["title"] = new_id, title
         raw.pop("tests", None)
         if distinct:
             raw["query"] = (
@@ -112,6 +129,55 @@ def generate_catalog(count: int, distinct: bool = False) -> Path:
     return target
 
 
+def generate_sigma_rules(count: int) -> Path | None:
+    """``count`` Sigma rules comparable to the catalog: the shipped detections exported by
+    ``pack export sigma`` (single rules; the correlations of the thresholds left out), copied under
+    new ids and titles. None when sigma-cli is not installed."""
+    import yaml
+
+    if shutil.which("sigma") is None:
+        return None
+    target = DATA / f"sigma-{count}"
+    if target.exists():
+        return target
+    exported = DATA / "sigma-export"
+    shutil.rmtree(exported, ignore_errors=True)
+    subprocess.run([*PACK, "export", "sigma", "--out", str(exported)], check=True, capture_output=True)
+    rules = [d for p in sorted(exported.rglob("*.yml")) for d in [list(yaml.safe_load_all(p.read_text()))]]
+    singles = [docs[0] for docs in rules if len(docs) == 1]
+    target.mkdir(parents=True)
+    for index in range(count):
+        rule = dict(singles[index % len(singles)])
+        rule.pop("name", None)
+        rule["id"] = f"00000000-0000-4000-8000-{index:012d}"
+        rule["title"] = f"{rule['title']} no. {index}"
+        (target / f"rule-{index:05d}.yml").write_text(yaml.safe_dump(rule, sort_keys=False))
+    return target
+
+
+def render_against_sigma(repeat: int, count: int) -> list[Row]:
+    """pack render (validation included) of ``count`` detections, both catalog styles, against
+    sigma-cli converting ``count`` comparable Sigma rules to Lucene; one core each, in one run.
+    The goal: at most a third of sigma-cli's time."""
+    rules = generate_sigma_rules(count)
+    if rules is None:
+        return [Row("sigma convert: sigma-cli not installed, skipped", f"{count} rules", 0.0, None, 0.0)]
+    out = Path(tempfile.mkdtemp(dir="/dev/shm")) if Path("/dev/shm").is_dir() else Path(tempfile.mkdtemp())
+    convert = ["sigma", "convert", "-t", "coralogix", "-p", "coralogix_azure_activity", str(rules), "-o"]
+    sigma_s, sigma_rss = measure(lambda i: one_core([*convert, str(out / f"sigma{i}.txt")]), min(repeat, 2))
+    rows = [Row("sigma convert -t coralogix (sigma-cli)", f"{count} rules", sigma_s, count, sigma_rss)]
+    for style in ("pack", "dump"):
+        command = [*PACK, "render", "--catalog", str(generate_catalog(count, style=style)), "--out"]
+        seconds, rss = measure(_into_new_folder(command, out / style), repeat)
+        label = f"pack render, {style} style (goal: 1/3 of sigma)"
+        rows.append(Row(label, f"{count} detections", seconds, count, rss, "sigma-cli", seconds / sigma_s))
+    shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
+PLAIN_READ = (  # the floor: reading the file in 1 MiB blocks and nothing else
+    "import sys\nwith open(sys.argv[1], 'rb', buffering=0) as f:\n    while f.read(1 << 20): pass\n"
+)
 ORJSON_LOOP = (
     "import sys, orjson\n"
     "n = 0\n"
@@ -190,27 +256,39 @@ def _into_new_folder(command: list[str], base: Path) -> Callable[[int], list[str
     return lambda index: one_core([*command, f"{base}{index}"])
 
 
-def backtest(repeat: int, sizes: list[int]) -> list[Row]:
+def backtest(repeat: int, cases: list[tuple[str, int]]) -> list[Row]:
+    """Per traffic shape and size, one core: the plain read (the floor), the orjson loop (the
+    baseline) and pack backtest; and that the report equals a full parse's (--strict), byte for byte."""
     rows = []
-    for size in sizes:
-        path = generate_logs(size)
+    for shape, size in cases:
+        path = generate_logs(size, shape)
         lines = sum(1 for _ in path.open("rb"))
+        label = f"{lines:,} {shape} records"
+        floor_s, floor_rss = measure(one_core([PY, "-c", PLAIN_READ, str(path)]), repeat)
+        rows.append(Row("plain read, 1 MiB blocks (floor)", label, floor_s, lines, floor_rss))
         base_s, base_rss = measure(one_core([PY, "-c", ORJSON_LOOP, str(path)]), repeat)
-        rows.append(Row("orjson parse loop (baseline)", f"{lines:,} records", base_s, lines, base_rss))
+        rows.append(Row("orjson parse loop (baseline)", label, base_s, lines, base_rss))
         seconds, rss = measure(one_core([*PACK, "backtest", str(path), "--format", "json"]), repeat)
-        rate, base_rate = lines / seconds, lines / base_s
         rows.append(
-            Row(
-                "pack backtest (1 core)",
-                f"{lines:,} records",
-                seconds,
-                lines,
-                rss,
-                "orjson loop rate",
-                rate / base_rate,
-            )
+            Row("pack backtest (1 core)", label, seconds, lines, rss, "orjson loop rate", base_s / seconds)
         )
+        rows.append(
+            Row("  the same against the floor", label, seconds, lines, rss, "plain read", floor_s / seconds)
+        )
+        rows.append(_strict_agrees(path, label))
     return rows
+
+
+def _strict_agrees(path: Path, label: str) -> Row:
+    """The raw scan's report against a full parse's (--strict), byte for byte."""
+    fast = subprocess.run(
+        [*PACK, "backtest", str(path), "--format", "json"], capture_output=True, check=False
+    )
+    full = subprocess.run(
+        [*PACK, "backtest", str(path), "--format", "json", "--strict"], capture_output=True, check=False
+    )
+    same = fast.stdout == full.stdout and bool(fast.stdout)
+    return Row(f"report identical to --strict: {'yes' if same else 'NO'}", label, 0.0, None, 0.0)
 
 
 def api_requests() -> list[Row]:
@@ -302,7 +380,10 @@ def main() -> None:
     )
     rows = startup(repeat) + mutation(repeat)
     rows += render_at_scale(min(repeat, 3), 5000)
-    rows += backtest(min(repeat, 3), [100_000] if args.quick else [100_000, 1_000_000])
+    rows += render_against_sigma(min(repeat, 3), 5000)
+    quick = [("mixed", 100_000), ("heavy", 200_000)]
+    full = [("mixed", 1_000_000), ("heavy", 200_000), ("heavy", 1_000_000)]
+    rows += backtest(min(repeat, 3), quick if args.quick else full)
     rows += api_requests()
     print_table(rows)
 

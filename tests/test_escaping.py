@@ -177,3 +177,16 @@ def test_pretty_json_of_a_rendered_alert_takes_the_fast_path(monkeypatch):
 
     monkeypatch.setattr(escaping.json, "dumps", refuse)
     assert escaping.pretty_json(body) == expected
+
+
+@settings(max_examples=150)
+@given(JSON_VALUES)
+def test_canonical_json_and_loads_agree_with_the_standard_library(value):
+    """The content hash of an alert is over this text: orjson must write the very same bytes."""
+    from coralogix_pack.core.jsontext import canonical, loads
+
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical(value) == expected
+    assert loads(expected) == json.loads(expected)
+    assert canonical({"b": 1.5e-05, "a": 2**70}) == '{"a":1180591620717411303424,"b":1.5e-05}'
+    assert loads('{"big": 1180591620717411303424}') == {"big": 2**70}  # beyond orjson: the fallback

@@ -14,10 +14,10 @@ plan must show it. Only ``NOT_OWNED`` (server-only fields, ``deleted``, the depr
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from coralogix_pack.coralogix.ownership import HASH_LABEL
+from coralogix_pack.core.jsontext import canonical
 
 SERVER_FIELDS = ("id", "alertVersionId", "createdTime", "updatedTime", "lastTriggeredTime", "status")
 # Lists whose order carries no meaning in the API (sets in the provider too).
@@ -160,7 +160,7 @@ def _paths(spec: Any, prefix: str) -> list[str]:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical(value)
 
 
 def _is_default(value: Any) -> bool:

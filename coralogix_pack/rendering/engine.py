@@ -72,6 +72,7 @@ class Templates:
                 ]
             )
         self.directory = directory
+        self.memo: dict[int, tuple[Any, Any, str]] = {}  # rendered texts reused within a run
 
     @cached_property
     def env(self) -> jinja2.Environment:

@@ -8,15 +8,11 @@ from typing import Any
 
 import orjson
 
+from coralogix_pack.core.jsontext import orjson_agrees
 from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
 
 _HCL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # besides \t \n \r, which read better
 _TEMPLATE_SEQUENCE = re.compile(r"([$%])(?=\{)")
-# every float orjson writes is a number token holding `.` or an exponent, first or after `:`, `[`
-# or `,` (text inside strings may look the same, which only costs the slower path); two patterns,
-# so the search can skip ahead to the punctuation instead of trying every position
-_FLOAT_TEXT = re.compile(rb"[:\[,]-?[0-9]+[.eE]")
-_FLOAT_FIRST = re.compile(rb"-?[0-9]+[.eE]")
 
 
 def pretty_json(value: Any, *, sort_keys: bool = False) -> str:
@@ -26,8 +22,7 @@ def pretty_json(value: Any, *, sort_keys: bool = False) -> str:
     integers beyond 64 bits: a value that may hold either goes through the standard library."""
     option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
     try:
-        compact = orjson.dumps(value)
-        if not (_FLOAT_TEXT.search(compact) or _FLOAT_FIRST.match(compact)):
+        if orjson_agrees(orjson.dumps(value)):
             return orjson.dumps(value, option=option).decode("utf-8")
     except TypeError:
         pass

@@ -70,9 +70,22 @@ def alert_name(detection: Detection, values: Values) -> str:
 def alert_description(
     detection: Detection, catalog: Catalog, templates: Templates, values: Values | None = None
 ) -> str:
-    text = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+    text = _described(detection, catalog, templates)
     in_force = values.threshold(detection.id, detection.threshold) if values else detection.threshold
     return restate(text, detection.threshold, in_force)
+
+
+def _described(detection: Detection, catalog: Catalog, templates: Templates) -> str:
+    """The description template's text, rendered once per detection and pack: validation checks
+    its length and the alert carries it. Held with the detection itself, so an id is never reused."""
+    remembered = templates.memo.get(id(detection))
+    if remembered is not None and remembered[0] is detection and remembered[1] is catalog.pack:
+        return remembered[2]
+    text = templates.render("description.txt.j2", detection=detection, pack=catalog.pack).strip()
+    if len(templates.memo) > 100_000:
+        templates.memo.clear()
+    templates.memo[id(detection)] = (detection, catalog.pack, text)
+    return text
 
 
 def alert_view(
