@@ -94,6 +94,7 @@ def test_a_storage_account_folder_gives_the_report_of_its_concatenation(tmp_path
     together.write_text("".join(f.read_text(encoding="utf-8") for f in files), encoding="utf-8")
     from_folder = _report([tmp_path / "archive"])
     assert from_folder == _report([together])
+    assert _report([tmp_path / "archive"], jobs=2) == from_folder
     assert from_folder["records"] == len(records) and from_folder["skipped"] == 0
     assert sum(d["alerts"] for d in from_folder["detections"].values()) > 20
 
