@@ -210,7 +210,7 @@ def backtest(
     else:
         print_backtest(result, console())
     for empty in result.empty_inputs:
-        err(f"error: {empty}: no readable record (empty, or every record skipped: see the reasons above)")
+        err(f"error: {empty}: no readable record (the input is empty, or every record in it was skipped)")
     nothing = result.records == 0 and result.out_of_range == 0 and (result.skipped or result.empty_inputs)
     if nothing:
         err("error: no record of any input was readable (see the skip reasons above)")
