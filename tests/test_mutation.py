@@ -78,6 +78,7 @@ def test_threshold_bursts_are_judged_by_the_window_not_by_their_labels():
     bursts = {m.operator: m for m in scenario_mutants(detection)}
     verdicts = {name: _verdict(detection, m, case_sensitive=False) for name, m in bursts.items()}
     assert verdicts == {
+        "threshold/below-count": False,
         "threshold/at-count": False,
         "threshold/above-count": True,
         "threshold/two-windows": False,
@@ -94,6 +95,8 @@ def test_committed_baseline_has_no_unexpected_finding_and_every_gap_has_a_reason
     for detection in baseline["detections"]:
         assert detection["escaped"] == [] and detection["false_alerts"] == [], detection["detection"]
         assert all(len(gap["known"]) > 20 for gap in detection["known_gaps"])
+        case_gaps = [g for g in detection["known_gaps"] if g["operator"].startswith(("value-case/", "case/"))]
+        assert all(g["mode"] == "case-sensitive" for g in case_gaps)  # folded, every casing fires
     result = cli("test", "--mutate", "--baseline", BASELINE)
     assert result.code == 0, result.text
     assert "at or above the baseline" in result.err

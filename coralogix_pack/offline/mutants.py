@@ -70,6 +70,33 @@ def _case(record: dict[str, Any], rng: random.Random) -> Iterator[tuple[str, dic
         yield "case/canonical", _with(record, "operationName", action)  # the documented spelling
 
 
+def _value_case(record: dict[str, Any], fields: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Meaning kept: each other text field the query reads (``resultType``, a body, a message) in
+    upper and in lower case."""
+    for path in fields:
+        value = _at(record, path)
+        if isinstance(value, str) and value.upper() != value.lower():
+            yield f"value-case/{path}-upper", _with(record, path, value.upper())
+            yield f"value-case/{path}-lower", _with(record, path, value.lower())
+
+
+def _at(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def query_fields(detection: Detection) -> tuple[str, ...]:
+    """The fields the query reads besides the operation and the resource (which ``case`` covers)."""
+    from coralogix_pack.lucene.evaluator import compile_query
+    from coralogix_pack.lucene.partial import fields_of
+
+    read = fields_of(compile_query(detection.query, False).root)
+    plain = {f.removesuffix(".keyword") for f in read if f}
+    return tuple(sorted(plain - {"operationName", "resourceId"}))
+
+
 def _resource(record: dict[str, Any], rng: random.Random) -> Iterator[tuple[str, dict[str, Any]]]:
     """Meaning kept: the same resource id written differently."""
     resource = record.get("resourceId")
@@ -222,12 +249,15 @@ KEEPING: tuple[Operator, ...] = (_case, _resource, _extension, _time, _body)
 def record_mutants(detection: Detection, seed: int = 0) -> list[Mutant]:
     """Mutants of each test case's record."""
     rng = random.Random(f"{seed}/{detection.id}")
+    fields = query_fields(detection)
     found: list[Mutant] = []
     for case in detection.cases:
         fires = case.expect_match
         for operator in KEEPING:
             for name, record in operator(case.record, rng):
                 found.append(Mutant(name, case.name, fires, (record,), case.record))
+        for name, record in _value_case(case.record, fields):
+            found.append(Mutant(name, case.name, fires, (record,), case.record))
         for name, record, expect in [*_status(case.record, rng, fires), *_sibling(case.record, rng, fires)]:
             found.append(Mutant(name, case.name, expect, (record,), case.record))
         for name, record, prefix, form in _forms(case.record):
@@ -236,7 +266,7 @@ def record_mutants(detection: Detection, seed: int = 0) -> list[Mutant]:
 
 
 def scenario_mutants(detection: Detection) -> list[Mutant]:
-    """Threshold bursts around the count: at it, just above it, above it but split over two
+    """Threshold bursts around the count: just below it, at it, just above it, above it but split over two
     windows, above it from two identities (the count is per account: fires), and the same when
     counted per identity with ``group_by`` (neither identity is over: quiet)."""
     threshold = detection.threshold
@@ -254,6 +284,7 @@ def scenario_mutants(detection: Detection) -> list[Mutant]:
     shifted = [_with(r, "time", _later(r["time"], window + 60)) for r in split[half:]]
     people = tuple(_with(r, PRINCIPAL, f"principal-{i % 2}") for i, r in enumerate(split))
     return [
+        Mutant("threshold/below-count", template.name, False, burst(threshold.count - 1, close)),
         Mutant("threshold/at-count", template.name, False, burst(threshold.count, close)),
         Mutant("threshold/above-count", template.name, True, split),
         Mutant("threshold/two-windows", template.name, False, (*split[:half], *shifted)),
