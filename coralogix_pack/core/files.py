@@ -40,7 +40,7 @@ def write_atomic(path: Path, text: str, *, make_parent: bool = True) -> None:
         raise
 
 
-def write_new(path: Path, text: str) -> None:
+def write_new(path: Path | str, text: str) -> None:
     """Create ``path``, which must not exist, inside a folder no reader sees yet (see write_folder)."""
     with open(os.open(path, _CREATE, 0o666), "wb", closefd=True) as handle:
         handle.write(redact(text).encode("utf-8"))
@@ -54,11 +54,12 @@ def write_folder(folder: Path, files: dict[str, str]) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     staging.mkdir()
+    base = str(staging)  # strings, not Path objects: a render writes thousands of files
     try:
-        for parent in sorted({(staging / name).parent for name in files}):
-            parent.mkdir(parents=True, exist_ok=True)
+        for parent in sorted({os.path.dirname(os.path.join(base, name)) for name in files}):
+            os.makedirs(parent, exist_ok=True)
         for name, text in files.items():
-            write_new(staging / name, text)
+            write_new(os.path.join(base, name), text)
         os.rename(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -46,6 +46,22 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available:
 class _Loader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader that keeps timestamps as strings (records carry RFC 3339 text)."""
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The tag of a node, remembered for plain and quoted scalars: a tag depends only on the
+        text and on whether it was quoted, and a catalog repeats its keys and values in every file."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_TAGS) < 100_000 and len(value) < 200:
+                _TAGS[key] = tag
+        return tag
+
+
+_TAGS: dict[tuple[str, Any], str] = {}
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
