@@ -19,8 +19,7 @@ NEW_VALUE_WINDOW_SECONDS = {
     "2mo": 60 * 86400,
     "3mo": 90 * 86400,
 }
-UNIQUE_COUNT_WINDOW_SECONDS = {
-    "1m": 60,
+WINDOW_SECONDS = {  # a threshold's time windows, as the API names them
     "5m": 300,
     "10m": 600,
     "15m": 900,
@@ -34,6 +33,7 @@ UNIQUE_COUNT_WINDOW_SECONDS = {
     "24h": 86400,
     "36h": 129600,
 }
+UNIQUE_COUNT_WINDOW_SECONDS = {"1m": 60, **WINDOW_SECONDS}  # unique counts also allow one minute
 AUTO_RETIRE_SECONDS = {
     "never": None,
     "5m": 300,

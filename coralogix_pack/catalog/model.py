@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from coralogix_pack.catalog.kinds import WINDOW_SECONDS as WINDOW_SECONDS
 from coralogix_pack.catalog.kinds import (
     Condition,
     Flow,
@@ -17,21 +18,6 @@ from coralogix_pack.catalog.kinds import (
     Undetected,
     UniqueCount,
 )
-
-WINDOW_SECONDS = {
-    "5m": 300,
-    "10m": 600,
-    "15m": 900,
-    "20m": 1200,
-    "30m": 1800,
-    "1h": 3600,
-    "2h": 7200,
-    "4h": 14400,
-    "6h": 21600,
-    "12h": 43200,
-    "24h": 86400,
-    "36h": 129600,
-}
 
 
 class Kind(StrEnum):
