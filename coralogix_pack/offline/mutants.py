@@ -17,6 +17,8 @@ from typing import Any
 
 from coralogix_pack.catalog.model import Detection
 from coralogix_pack.core.timeutil import format_time, parse_time
+from coralogix_pack.lucene.evaluator import compile_query
+from coralogix_pack.lucene.partial import fields_of
 from coralogix_pack.offline.cases import scenario_records
 
 SUCCESS = ("Success", "Succeeded")
@@ -89,9 +91,6 @@ def _at(record: dict[str, Any], path: str) -> Any:
 
 def query_fields(detection: Detection) -> tuple[str, ...]:
     """The fields the query reads besides the operation and the resource (which ``case`` covers)."""
-    from coralogix_pack.lucene.evaluator import compile_query
-    from coralogix_pack.lucene.partial import fields_of
-
     read = fields_of(compile_query(detection.query, False).root)
     plain = {f.removesuffix(".keyword") for f in read if f}
     return tuple(sorted(plain - {"operationName", "resourceId"}))
