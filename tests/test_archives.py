@@ -260,3 +260,20 @@ def test_skip_reasons_name_the_form_and_the_missing_field(cli, tmp_path):
         f"{path}:4: skipped: no usable time: an Event Hub / storage-account export record without time"
         in (result.err)
     )
+
+
+def test_broken_capture_files_are_reported_not_crashed_on(cli, tmp_path):
+    records = list(day_of_traffic(200, seed=4))
+    whole = tmp_path / "whole.avro"
+    _capture(whole, records, per_event=10)
+    cut = tmp_path / "cut.avro"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+    garbage = tmp_path / "garbage.avro"
+    garbage.write_bytes(b"Obj\x01 not an avro header")
+    result = cli("backtest", cut, garbage, "--format", "json")
+    assert result.code == 1 and "internal error" not in result.text
+    assert f"{cut}#" in result.err and "truncated" in result.err
+    assert f"{garbage}#1: skipped: stopped reading this Event Hub Capture (Avro) file" in result.err
+    report = json.loads(result.out)
+    assert 0 < report["records"] < len(records)  # the events before the cut are read
+    assert report["empty_inputs"] == [str(garbage)]

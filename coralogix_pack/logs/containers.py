@@ -55,13 +55,23 @@ def _rfc3339(
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + (fraction or "") + "Z"
 
 
+class BrokenAvro(Exception):
+    """An Avro file fastavro cannot read (a damaged header, schema or block), in words."""
+
+
 def capture_events(handle: IO[bytes]) -> Iterator[tuple[Any, str | None]]:
-    """(Body, EnqueuedTimeUtc as RFC 3339) of each event of an Event Hub Capture file."""
+    """(Body, EnqueuedTimeUtc as RFC 3339) of each event of an Event Hub Capture file; BrokenAvro
+    when the file is truncated or stops making sense (after the events read before)."""
     from fastavro import reader
 
-    for event in reader(handle):
-        if not isinstance(event, dict):
-            yield None, None
-            continue
-        enqueued = event.get("EnqueuedTimeUtc")
-        yield event.get("Body"), utc_text(enqueued) if isinstance(enqueued, str) else None
+    try:
+        for event in reader(handle):
+            if not isinstance(event, dict):
+                yield None, None
+                continue
+            enqueued = event.get("EnqueuedTimeUtc")
+            yield event.get("Body"), utc_text(enqueued) if isinstance(enqueued, str) else None
+    except EOFError as exc:
+        raise BrokenAvro(f"the file ends inside a block of events, truncated ({str(exc)[:120]})") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:  # fastavro's errors
+        raise BrokenAvro(str(exc)[:160] or type(exc).__name__) from None

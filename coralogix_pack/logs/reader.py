@@ -30,7 +30,7 @@ from coralogix_pack.logs.bytestreams import (
     open_input,
     why,
 )
-from coralogix_pack.logs.containers import capture_events, container
+from coralogix_pack.logs.containers import BrokenAvro, capture_events, container
 from coralogix_pack.logs.formats import FORMATS, describe_shape, missing_time, to_eventhub
 from coralogix_pack.logs.inputs import is_log_file
 from coralogix_pack.logs.rawscan import RawScan
@@ -180,6 +180,9 @@ class Reader:
         except READ_ERRORS as exc:
             reason = f"stopped reading this file: {why(exc)}"
             self.on_skip(Skipped(Location(path, self._at + 1), reason, SkipKind.UNREADABLE))
+        except BrokenAvro as exc:
+            reason = f"stopped reading this Event Hub Capture (Avro) file: {exc}"
+            self.on_skip(Skipped(Location(path, self._at + 1, 0, "event"), reason, SkipKind.UNREADABLE))
 
     def _lines(self, path: Path, handle: IO[bytes]) -> Iterator[tuple[dict[str, Any], Location]]:
         first = bounded_line(handle)
