@@ -10,9 +10,9 @@ from conftest import CATALOG, REPO, TEMPLATES
 from jsonschema import Draft202012Validator
 
 from coralogix_pack.core.resources import SCHEMA_DIR
-from coralogix_pack.deploy.diff import Change
 from coralogix_pack.deploy.plan import Action, Plan
 from coralogix_pack.deploy.plan_text import plan_lines, plan_markdown, word_diff
+from coralogix_pack.documents.diff import Change
 from coralogix_pack.emulator import Emulator
 
 KEY = "cxtp_Workflow_Key_9911aa22"

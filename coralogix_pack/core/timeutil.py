@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 
@@ -93,3 +94,34 @@ def time_bounds(since: str | None, until: str | None) -> tuple[float | None, flo
             ]
         )
     return start, end
+
+
+# Windows and portal display times, both UTC where they come from (docs/testing.md)
+_US_TIME = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d{2}):(\d{2})(\.\d+)? ?([AP]M)$", re.IGNORECASE
+)
+_SLASHED_TIME = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(\.\d+)?$")
+
+
+def utc_text(value: str) -> str:
+    """A Windows or portal display time as RFC 3339 (``2/3/2026 6:04:55 PM``, ``2026/02/03
+    18:04:55.123``: both UTC where they come from); any other text unchanged."""
+    value = value.strip()
+    if found := _US_TIME.match(value):
+        month, day, year, hour, minute, second, fraction, half = found.groups()
+        hour24 = int(hour) % 12 + (12 if half.upper() == "PM" else 0)
+        return _rfc3339(int(year), int(month), int(day), hour24, int(minute), int(second), fraction)
+    if found := _SLASHED_TIME.match(value):
+        year, month, day, hour, minute, second, fraction = found.groups()
+        return _rfc3339(int(year), int(month), int(day), int(hour), int(minute), int(second), fraction)
+    return value
+
+
+def _rfc3339(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, fraction: str | None
+) -> str:
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return f"{year}/{month}/{day} {hour}:{minute}:{second}"  # not a date: parse_time says so
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (fraction or "") + "Z"

@@ -23,8 +23,8 @@ from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.coralogix.alertdef import owned_view
 from coralogix_pack.coralogix.flowrefs import stage_ids, stage_placeholder, with_stage_ids
 from coralogix_pack.coralogix.ownership import HASH_LABEL, PACK_LABEL
-from coralogix_pack.deploy.diff import Change, field_changes
 from coralogix_pack.deploy.live import LiveAlert, managed_alerts
+from coralogix_pack.documents.diff import Change, field_changes
 from coralogix_pack.rendering.alerts import render_alert
 from coralogix_pack.rendering.engine import Templates
 from coralogix_pack.rendering.pipeline import views_for

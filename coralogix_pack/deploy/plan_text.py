@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from coralogix_pack.coralogix import vocabulary
-from coralogix_pack.deploy.diff import ABSENT, Change
 from coralogix_pack.deploy.plan import Action, ActionKind, Plan
+from coralogix_pack.documents.diff import ABSENT, Change
 
 _HUMAN: dict[str, str] = {}
 for _table in (

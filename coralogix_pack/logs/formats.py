@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from coralogix_pack.logs.containers import utc_text
+from coralogix_pack.core.timeutil import utc_text
 
 FORMATS = ("eventhub", "rest", "sdk", "log-analytics", "coralogix")
 STATUS = {"Succeeded": "Success", "Failed": "Failure", "Started": "Start", "Accepted": "Accept"}

@@ -332,20 +332,19 @@ class Reader:
         so is a record of a known form without its time field (naming both)."""
         forced = self.input_format if self.input_format in FORMATS else "auto"
         mapped, form = to_eventhub(record, forced)
-        if mapped is not None and "time" not in mapped:
-            self.on_skip(Skipped(where, f"no usable time: {missing_time(record, form)}", SkipKind.RECORD))
-            return None
         if mapped is not None:
+            if "time" not in mapped:
+                self.on_skip(Skipped(where, f"no usable time: {missing_time(record, form)}", SkipKind.RECORD))
+                return None
             self.seen[where.file] += 1
-        if mapped is None:
-            path = where.file
-            if path not in self._unknown_reported:
-                self._unknown_reported.add(path)
-                described = f"{describe_shape(record)}; readable forms: {', '.join(FORMATS)}"
-                self.on_skip(Skipped(where, described, SkipKind.SHAPE))
-            else:
-                self.on_skip(Skipped(where, "unknown record shape", SkipKind.RECORD))
-        return mapped
+            return mapped
+        if where.file not in self._unknown_reported:
+            self._unknown_reported.add(where.file)
+            described = f"{describe_shape(record)}; readable forms: {', '.join(FORMATS)}"
+            self.on_skip(Skipped(where, described, SkipKind.SHAPE))
+        else:
+            self.on_skip(Skipped(where, "unknown record shape", SkipKind.RECORD))
+        return None
 
 
 def _column(name: str) -> str:

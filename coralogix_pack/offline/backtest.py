@@ -55,12 +55,10 @@ def backtest(
 def _empty(paths: list[Path], inputs: Inputs, result: BacktestResult) -> list[str]:
     """The inputs that gave no record at all (a folder whose hour files were all outside
     --from/--to is not one: it was not read)."""
-    empty = []
-    for path in dict.fromkeys(paths):
-        files = [f for f, origin in inputs.origin.items() if origin == path]
-        if files and not any(result.seen[f] for f in files):
-            empty.append(str(path))
-    return empty
+    read: dict[Path, int] = {}  # records per input, over its files
+    for file, origin in inputs.origin.items():
+        read[origin] = read.get(origin, 0) + result.seen[file]
+    return [str(path) for path in dict.fromkeys(paths) if read.get(path) == 0]
 
 
 def check_inputs(paths: list[Path], options: BacktestOptions) -> None:

@@ -76,13 +76,14 @@ def _value_case(record: dict[str, Any], fields: tuple[str, ...]) -> Iterator[tup
     """Meaning kept: each other text field the query reads (``resultType``, a body, a message) in
     upper and in lower case."""
     for path in fields:
-        value = _at(record, path)
+        value = value_at(record, path)
         if isinstance(value, str) and value.upper() != value.lower():
             yield f"value-case/{path}-upper", _with(record, path, value.upper())
             yield f"value-case/{path}-lower", _with(record, path, value.lower())
 
 
-def _at(record: dict[str, Any], path: str) -> Any:
+def value_at(record: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of nested objects, or None."""
     value: Any = record
     for key in path.split("."):
         value = value.get(key) if isinstance(value, dict) else None

@@ -11,11 +11,12 @@ from typing import Any
 
 from coralogix_pack.catalog.model import Catalog, Detection, Kind, KnownGap
 from coralogix_pack.core.timeutil import parse_time
+from coralogix_pack.documents.diff import ABSENT, field_changes
 from coralogix_pack.logs.formats import to_eventhub
-from coralogix_pack.lucene.evaluator import compile_query
+from coralogix_pack.lucene.evaluator import CompiledQuery, compile_query
 from coralogix_pack.lucene.syntax import render_query
 from coralogix_pack.offline.cases import MODES
-from coralogix_pack.offline.mutants import Mutant, record_mutants, scenario_mutants
+from coralogix_pack.offline.mutants import Mutant, record_mutants, scenario_mutants, value_at
 from coralogix_pack.offline.windows import GroupedFiring
 
 
@@ -73,27 +74,26 @@ class MutationReport:
         }
 
 
-def flat_diff(before: Any, after: Any, path: str = "") -> list[str]:
-    """``path: old -> new`` for each leaf that differs (the mutation, for a reader)."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = sorted(set(before) | set(after))
-        return [
-            line
-            for k in keys
-            for line in flat_diff(before.get(k), after.get(k), f"{path}.{k}" if path else k)
-        ]
-    if before != after:
-        return [f"{path or '(record)'}: {_short(before)} -> {_short(after)}"]
-    return []
+def mutation_lines(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """``path: old -> new`` for each field the mutation changed (the plan's field-level diff; a
+    field the mutation removed or added reads None on its missing side)."""
+    return [
+        f"{c.path or '(record)'}: {_short(c.old)} -> {_short(c.new)}" for c in field_changes(before, after)
+    ]
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = repr(None if value == ABSENT else value)
     return text if len(text) <= 150 else text[:147] + "..."
 
 
-def _verdict(detection: Detection, mutant: Mutant, case_sensitive: bool) -> bool:
-    query = compile_query(render_query(detection.query, mutant.prefix), case_sensitive)
+def _verdict(
+    detection: Detection, mutant: Mutant, case_sensitive: bool, query: CompiledQuery | None = None
+) -> bool:
+    """Whether the detection fires on the mutant's records (``query``: its query compiled for the
+    mutant's prefix and case mode, when the caller has it)."""
+    if query is None:
+        query = compile_query(render_query(detection.query, mutant.prefix), case_sensitive)
     records = []
     for record in mutant.records:
         mapped, _ = to_eventhub(record, mutant.form) if mutant.form != "eventhub" else (record, "eventhub")
@@ -107,10 +107,8 @@ def _verdict(detection: Detection, mutant: Mutant, case_sensitive: bool) -> bool
 
 
 def _group(record: dict[str, Any], path: str) -> str | None:
-    value: Any = record
-    for key in path.split(".") if path else ():
-        value = value.get(key) if isinstance(value, dict) else None
-    return None if value is None or not path else str(value)
+    value = value_at(record, path) if path else None
+    return None if value is None else str(value)
 
 
 def _gap(gaps: tuple[KnownGap, ...], mutant: Mutant, mode: str) -> KnownGap | None:
@@ -140,13 +138,17 @@ def mutate_detection(
         return report
     gaps, used = (*detection.known_gaps, *shared), set()
     mutants = record_mutants(detection, seed) + scenario_mutants(detection)
+    compiled: dict[tuple[str, bool], CompiledQuery] = {}  # by field prefix and case mode
     for mutant in mutants:
         report.mutants += 1
         report.kinds[mutant.kind] += 1
         report.expect_fire += mutant.expect_fire
         report.expect_quiet += not mutant.expect_fire
         for mode, case_sensitive in MODES.items():
-            fired = _verdict(detection, mutant, case_sensitive)
+            key = (mutant.prefix, case_sensitive)
+            if key not in compiled:
+                compiled[key] = compile_query(render_query(detection.query, mutant.prefix), case_sensitive)
+            fired = _verdict(detection, mutant, case_sensitive, compiled[key])
             if fired == mutant.expect_fire:
                 continue
             source = mutant.records[0] if len(mutant.records) == 1 else {}
@@ -159,7 +161,7 @@ def mutate_detection(
                     mode,
                     "fire" if mutant.expect_fire else "quiet",
                     "fired" if fired else "quiet",
-                    flat_diff(mutant.original, source)[:12],
+                    mutation_lines(mutant.original, source)[:12],
                     f"{gap.reason} ({gap.reference})" if gap else "",
                 )
             )

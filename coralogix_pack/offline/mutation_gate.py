@@ -5,13 +5,12 @@ the baseline did not have."""
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from coralogix_pack.core.diagnostics import Diagnostic, PackError
 from coralogix_pack.core.files import Unreadable, read_bounded
-from coralogix_pack.core.resources import SCHEMA_DIR
+from coralogix_pack.documents.schema_check import validator
 from coralogix_pack.offline.mutation import MutationRun
 
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
@@ -20,14 +19,6 @@ REMAKE = "make it with: pack test --mutate --format json > FILE"
 
 def _refuse(path: Path, message: str, hint: str = REMAKE) -> PackError:
     return PackError([Diagnostic(file=str(path), message=message, hint=hint, code="CXP805")])
-
-
-@cache
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads((SCHEMA_DIR / "mutation.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
 
 
 def read_baseline(path: Path, seed: int) -> dict[str, Any]:
@@ -39,7 +30,8 @@ def read_baseline(path: Path, seed: int) -> dict[str, Any]:
         raise _refuse(path, f"cannot read the mutation baseline: {exc.reason}") from None
     except (RecursionError, UnicodeDecodeError, ValueError) as exc:
         raise _refuse(path, f"the mutation baseline is not JSON ({str(exc)[:120]})") from None
-    error = next(iter(sorted(_validator().iter_errors(document), key=lambda e: str(e.absolute_path))), None)
+    errors = validator("mutation.schema.json").iter_errors(document)
+    error = next(iter(sorted(errors, key=lambda e: str(e.absolute_path))), None)
     if error is not None:
         where = ".".join(map(str, error.absolute_path)) or "the document"
         raise _refuse(path, f"not a mutation report: {where}: {error.message[:160]}")
