@@ -11,7 +11,7 @@ import subprocess
 import hcl2
 import pytest
 from hcl2 import SerializationOptions
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from coralogix_pack.rendering.escaping import hcl_string, json_value
@@ -155,7 +155,7 @@ JSON_VALUES = st.recursive(
 @settings(max_examples=150)
 @given(JSON_VALUES, st.booleans())
 def test_pretty_json_writes_what_the_standard_library_writes(value, sort_keys):
-    from coralogix_pack.rendering.escaping import pretty_json
+    from coralogix_pack.core.jsontext import pretty_json
 
     expected = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
     assert pretty_json(value, sort_keys=sort_keys) == expected
@@ -167,7 +167,7 @@ def test_pretty_json_writes_what_the_standard_library_writes(value, sort_keys):
 def test_pretty_json_of_a_rendered_alert_takes_the_fast_path(monkeypatch):
     from pathlib import Path
 
-    from coralogix_pack.rendering import escaping
+    from coralogix_pack.core import jsontext
 
     body = json.loads((Path(__file__).parents[1] / "rendered/default/alerts/vm-deleted.json").read_text())
     expected = json.dumps(body, indent=2, ensure_ascii=False)
@@ -175,12 +175,26 @@ def test_pretty_json_of_a_rendered_alert_takes_the_fast_path(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the standard library was used for a body without floats")
 
-    monkeypatch.setattr(escaping.json, "dumps", refuse)
-    assert escaping.pretty_json(body) == expected
+    monkeypatch.setattr(jsontext.json, "dumps", refuse)
+    assert jsontext.pretty_json(body) == expected
+
+
+@settings(max_examples=100)
+@given(
+    st.dictionaries(st.text(), JSON_VALUES), st.text(), st.lists(JSON_VALUES, max_size=7), st.integers(1, 3)
+)
+def test_pretty_json_in_pieces_is_the_same_text(head, key, items, batch):
+    """A long report is written a few list items at a time: the pieces join to the whole text."""
+    from coralogix_pack.core.jsontext import pretty_json_pieces
+
+    value = {**head, key: items}
+    expected = json.dumps(value, indent=2, ensure_ascii=False)
+    assert "".join(pretty_json_pieces(value, key, batch=batch)) == expected
 
 
 @settings(max_examples=150)
 @given(JSON_VALUES)
+@example([-(2**63) - 1, 2**64])  # orjson reads these integers as floats
 def test_canonical_json_and_loads_agree_with_the_standard_library(value):
     """The content hash of an alert is over this text: orjson must write the very same bytes."""
     from coralogix_pack.core.jsontext import canonical, loads

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Annotated
@@ -25,6 +24,7 @@ from coralogix_pack.cli.options import (
     non_negative_seconds,
     select_environment,
 )
+from coralogix_pack.cli.reports import print_json
 from coralogix_pack.cli.runner import app, err
 
 SinceOpt = Annotated[str, typer.Option("--since", metavar="DURATION", help="How far back: 90m, 24h, 7d, 2w.")]
@@ -96,7 +96,7 @@ def doctor(
     ):
         report = library.doctor(pack, client, queries, start, end)
     if fmt == "json":
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print_json(report.as_dict())
     else:
         for check in report.checks:
             print(f"{check.status.upper():<5} {check.name}: {check.message}")
@@ -141,7 +141,7 @@ def preview(
     ):
         report = library.preview(pack, queries, start, end, only=only or [], progress=_progress())
     if fmt == "json":
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print_json(report.as_dict())
     else:
         from coralogix_pack.cli.reports import console
 

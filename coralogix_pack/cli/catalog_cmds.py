@@ -20,6 +20,7 @@ from coralogix_pack.cli.options import (
     select_environment,
     source_note,
 )
+from coralogix_pack.cli.reports import print_json
 from coralogix_pack.cli.runner import app, err, note, say
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def validate(
     shown = [d for d in result.diagnostics if provenance or d.code != PROVENANCE_CODE]
     vendor = [d for d in result.diagnostics if d.code == PROVENANCE_CODE]
     if fmt == "json":
-        print(json.dumps(result.as_dict(shown), indent=2, ensure_ascii=False))
+        print_json(result.as_dict(shown))
     elif fmt == "github":
         for diagnostic in shown:
             print(github_annotation(diagnostic))
@@ -235,7 +236,7 @@ def coverage(
     selection = select_environment(env, values)
     pack = library.load_pack(catalog, selection.values, allow_expired=True)  # reads only
     if fmt == "json":
-        print(json.dumps(layer(pack.catalog, pack.values), indent=2, ensure_ascii=False))
+        print_json(layer(pack.catalog, pack.values))
         return
     rows = cells(pack.catalog, pack.values)
     width = max((len(f"{c.technique} {c.name}") for c in rows), default=10)

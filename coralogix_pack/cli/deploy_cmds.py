@@ -27,6 +27,7 @@ from coralogix_pack.cli.options import (
     select_environment,
     source_note,
 )
+from coralogix_pack.cli.reports import print_json
 from coralogix_pack.cli.runner import app, err, say, verbose
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def plan(
                 result, pack, save_to, catalog, templates, values or [], prune=prune, protected=protected
             )
     if fmt == "json":
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print_json(result.as_dict())
     elif fmt == "markdown":
         from coralogix_pack.deploy.plan_text import plan_markdown
 
@@ -162,7 +163,7 @@ def apply(
         print_plan(result, out)
         if dry_run or not result.changes:
             if fmt == "json":
-                print(json.dumps(apply_report(result, None), indent=2, ensure_ascii=False))
+                print_json(apply_report(result, None))
             raise typer.Exit(0)
         check_delete_budget(result, max_delete)
         if not auto_approve and not _confirm(len(result.changes), client.target.base_url):
@@ -177,7 +178,7 @@ def apply(
         if verbose():
             out.print(f"{len(client.calls)} API requests", markup=False)
     if fmt == "json":
-        print(json.dumps(apply_report(result, applied), indent=2, ensure_ascii=False))
+        print_json(apply_report(result, applied))
         raise typer.Exit(1 if applied.failed else 0)
     done = len(applied.outcomes) - len(applied.failed)
     if applied.duplicates_removed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +16,7 @@ from coralogix_pack.cli.options import (
     non_negative_seconds,
     select_environment,
 )
+from coralogix_pack.cli.reports import print_json
 from coralogix_pack.cli.runner import app, err
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def test_command(
         _mutation_test(pack, ids or [], seed, fmt, report, baseline)
     run = library.run_tests(pack, ids or [])
     if fmt == "json":
-        print(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
+        print_json(run.as_dict())
     else:
         print_test_reports(run.reports, console())
     raise typer.Exit(0 if run.ok else 1)
@@ -206,7 +206,7 @@ def backtest(
     if result.skipped > len(result.skip_reasons):
         err(f"... {result.skipped - len(result.skip_reasons)} more skipped")
     if fmt == "json":
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print_json(result.as_dict(), streamed="alerts")
     else:
         print_backtest(result, console())
     for empty in result.empty_inputs:
@@ -237,7 +237,7 @@ def _mutation_test(
     if report is not None:
         write_atomic(report, mutation_html(run))
     if fmt == "json":
-        print(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
+        print_json(run.as_dict())
     else:
         print_mutation(run, console())
     if baseline is None or earlier is None:

@@ -17,6 +17,26 @@ if TYPE_CHECKING:  # rich is imported only when something is printed as text
     from coralogix_pack.query.preview import PreviewReport
 
 
+JSON_CHUNK = 1 << 16  # characters handed to stdout at a time
+
+
+def print_json(value: Any, streamed: str | None = None) -> None:
+    """``value`` as indented JSON on stdout, in pieces of whole lines (the list under the top-level
+    key ``streamed`` a batch of items at a time): a report of many alerts is never held as one
+    text, nor copied whole by the streams it passes through (redaction, encoding)."""
+    from coralogix_pack.core.jsontext import pretty_json, pretty_json_pieces
+
+    pieces = pretty_json_pieces(value, streamed) if streamed else [pretty_json(value)]
+    write = sys.stdout.write
+    for text in pieces:
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + JSON_CHUNK) + 1 or len(text)
+            write(text[start:end])
+            start = end
+    write("\n")
+
+
 def console(stderr: bool = False) -> Console:
     """Colour only on a terminal, never with NO_COLOR set or --no-color (PACK_NO_COLOR)."""
     import os

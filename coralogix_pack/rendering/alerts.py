@@ -9,9 +9,8 @@ from coralogix_pack.coralogix.alertdef import content_hash
 from coralogix_pack.coralogix.body_schema import body_problems
 from coralogix_pack.coralogix.ownership import DETECTION_LABEL, HASH_LABEL
 from coralogix_pack.core.diagnostics import Diagnostic, PackError
-from coralogix_pack.core.jsontext import loads
+from coralogix_pack.core.jsontext import loads, pretty_json
 from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.view import AlertView
 
 ALERT_TEMPLATE = "alert.json.j2"

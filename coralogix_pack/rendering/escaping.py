@@ -6,27 +6,10 @@ import json
 import re
 from typing import Any
 
-import orjson
-
-from coralogix_pack.core.jsontext import orjson_agrees
 from coralogix_pack.lucene.fields import FIELD_PREFIX_SENTINEL
 
 _HCL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # besides \t \n \r, which read better
 _TEMPLATE_SEQUENCE = re.compile(r"([$%])(?=\{)")
-
-
-def pretty_json(value: Any, *, sort_keys: bool = False) -> str:
-    """JSON with two-space indents and non-ASCII kept, exactly as ``json.dumps(indent=2)`` writes it.
-
-    orjson writes the same bytes a hundred times faster, except for some floats (``1.5e-05``) and
-    integers beyond 64 bits: a value that may hold either goes through the standard library."""
-    option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
-    try:
-        if orjson_agrees(orjson.dumps(value)):
-            return orjson.dumps(value, option=option).decode("utf-8")
-    except TypeError:
-        pass
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
 
 
 def json_value(value: Any) -> str:

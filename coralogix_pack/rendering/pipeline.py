@@ -9,9 +9,9 @@ from typing import Any
 from coralogix_pack import __version__
 from coralogix_pack.catalog.model import Catalog
 from coralogix_pack.coralogix.flowrefs import stage_placeholder
+from coralogix_pack.core.jsontext import pretty_json
 from coralogix_pack.rendering.alerts import alert_json_text, render_alert
 from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.outdir import MANIFEST, sha256_text
 from coralogix_pack.rendering.terraform import TFVARS_FILE, render_module, tfvars
 from coralogix_pack.rendering.view import AlertView, alert_view

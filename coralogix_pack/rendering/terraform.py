@@ -6,9 +6,9 @@ from coralogix_pack.catalog.model import WINDOW_SECONDS, Catalog
 from coralogix_pack.catalog.wording import window_words
 from coralogix_pack.coralogix import vocabulary
 from coralogix_pack.coralogix.ownership import RESERVED_LABELS, TERRAFORM_MANAGED_BY_VALUE, ownership_labels
+from coralogix_pack.core.jsontext import pretty_json
 from coralogix_pack.rendering import escaping
 from coralogix_pack.rendering.engine import Templates
-from coralogix_pack.rendering.escaping import pretty_json
 from coralogix_pack.rendering.view import AlertView
 from coralogix_pack.values.model import Values
 from coralogix_pack.values.settings import DAYS, DEFAULT_EVALUATION_DELAY_MS
