@@ -208,6 +208,11 @@ def test_empty_inputs_exit_1_naming_each(cli, tmp_path):
     )
     assert f"error: {good}" not in result.err
     assert cli("backtest", good).code == 0
+    header_only = tmp_path / "export.csv"
+    header_only.write_text("TimeGenerated [UTC],OperationNameValue\n\n", encoding="utf-8")
+    result = cli("backtest", header_only)
+    assert result.code == 1
+    assert f"{header_only}:1: skipped: a CSV header and no rows" in result.err
 
 
 def test_a_saved_dataprime_answer_is_read(cli, tmp_path):
@@ -277,3 +282,22 @@ def test_broken_capture_files_are_reported_not_crashed_on(cli, tmp_path):
     report = json.loads(result.out)
     assert 0 < report["records"] < len(records)  # the events before the cut are read
     assert report["empty_inputs"] == [str(garbage)]
+
+
+def test_an_avro_file_that_is_not_a_capture_is_named_so(cli, tmp_path):
+    from fastavro import writer
+
+    other = tmp_path / "metrics.avro"
+    with other.open("wb") as handle:
+        writer(
+            handle,
+            {"type": "record", "name": "Metric", "fields": [{"name": "value", "type": "int"}]},
+            [{"value": 1}],
+        )
+    result = cli("backtest", other)
+    assert result.code == 1
+    assert (
+        f"{other}#1: skipped: stopped reading this Event Hub Capture (Avro) file: "
+        "its events have no Body field" in result.err
+    )
+    assert "(fields: value)" in result.err

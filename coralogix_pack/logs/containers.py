@@ -38,7 +38,9 @@ def capture_events(handle: IO[bytes]) -> Iterator[tuple[Any, str | None]]:
     from fastavro import reader
 
     try:
-        for event in reader(handle):
+        events = reader(handle)
+        _check_capture_schema(events.writer_schema)
+        for event in events:
             if not isinstance(event, dict):
                 yield None, None
                 continue
@@ -48,3 +50,12 @@ def capture_events(handle: IO[bytes]) -> Iterator[tuple[Any, str | None]]:
         raise BrokenAvro(f"the file ends inside a block of events, truncated ({str(exc)[:120]})") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:  # fastavro's errors
         raise BrokenAvro(str(exc)[:160] or type(exc).__name__) from None
+
+
+def _check_capture_schema(schema: Any) -> None:
+    """BrokenAvro for an Avro file whose events have no ``Body``: not an Event Hub Capture file."""
+    fields = schema.get("fields", []) if isinstance(schema, dict) else []
+    names = [str(f.get("name")) for f in fields if isinstance(f, dict)]
+    if "Body" not in names:
+        named = ", ".join(names[:8]) or "none"
+        raise BrokenAvro(f"its events have no Body field (fields: {named}): not an Event Hub Capture file")

@@ -311,8 +311,10 @@ class Reader:
         csv.field_size_limit(MAX_LINE_BYTES)  # the default (128 KiB) raised on long fields
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         rows = csv.DictReader(text)
+        count = 0
         try:
             for row in rows:
+                count += 1
                 self._at = rows.line_num - 1
                 where = Location(path, rows.line_num)
                 if len(row) > MAX_CSV_COLUMNS:
@@ -321,6 +323,8 @@ class Reader:
                 mapped = self._mapped({_column(k): v for k, v in row.items() if k is not None}, where)
                 if mapped is not None:
                     yield mapped, where
+            if rows.fieldnames and not count:
+                self.on_skip(Skipped(Location(path, 1), "a CSV header and no rows", SkipKind.UNREADABLE))
         except csv.Error as exc:
             reason = (
                 f"stopped reading this CSV file: {str(exc)[:120]} (a field over 16 MiB or a broken quote)"
