@@ -237,6 +237,16 @@ def test_a_saved_dataprime_answer_is_read(cli, tmp_path):
         and "a DataPrime answer's error line" in result.err
         and "Compilation errors" in result.err
     )
+    broken_rows = tmp_path / "broken-rows.ndjson"
+    broken_rows.write_text(
+        json.dumps({"result": {"results": [{"userData": "{cut"}, {"userData": None}]}}) + "\n"
+    )
+    result = cli("backtest", broken_rows)
+    for item in (1, 2):
+        assert (
+            f"{broken_rows}:1#{item}: skipped: a Coralogix export row whose userData is not a JSON object"
+            in result.err
+        )
 
 
 def test_skip_reasons_name_the_form_and_the_missing_field(cli, tmp_path):

@@ -1,5 +1,6 @@
 """What holds the records of one input, told from its first bytes: NDJSON or a JSON document (the
-default), a CSV export (by name or by its header row), or an Event Hub Capture file (Avro)."""
+default), a CSV export (by name or by its header row), or an Event Hub Capture file (Avro); and the
+records one JSON value holds (a message, a page, an answer)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,39 @@ def _check_capture_schema(schema: Any) -> None:
     if "Body" not in names:
         named = ", ".join(names[:8]) or "none"
         raise BrokenAvro(f"its events have no Body field (fields: {named}): not an Event Hub Capture file")
+
+
+def records_of(value: Any) -> list[Any] | None:
+    """The records of one JSON value: an Event Hub message, a REST ``value`` page, a Log Analytics
+    ``tables`` answer, a JSON array, or one record."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, dict):
+        return None
+    for key in ("records", "value"):
+        if isinstance(value.get(key), list):
+            records: list[Any] = value[key]
+            return records
+    if isinstance(value.get("tables"), list):
+        return _table_rows(value["tables"])
+    answer = value.get("result") or (value.get("response") or {}).get("results")  # a DataPrime answer
+    if isinstance(answer, dict) and isinstance(answer.get("results"), list):
+        rows: list[Any] = answer["results"]
+        return rows
+    if len(value) == 1 and next(iter(value)) in _ANSWER_LINES:
+        return []  # queryId, warning and statistics lines of a DataPrime answer hold no record
+    return [value]
+
+
+_ANSWER_LINES = ("queryId", "warning", "statistics")
+
+
+def _table_rows(tables: list[Any]) -> list[Any]:
+    rows: list[Any] = []
+    for table in tables:
+        if isinstance(table, dict):
+            names = [c.get("name") for c in table.get("columns", []) if isinstance(c, dict)]
+            rows += [
+                dict(zip(names, row, strict=False)) for row in table.get("rows", []) if isinstance(row, list)
+            ]
+    return rows

@@ -30,8 +30,8 @@ from coralogix_pack.logs.bytestreams import (
     open_input,
     why,
 )
-from coralogix_pack.logs.containers import BrokenAvro, capture_events, container
-from coralogix_pack.logs.formats import FORMATS, describe_shape, missing_time, to_eventhub
+from coralogix_pack.logs.containers import BrokenAvro, capture_events, container, records_of
+from coralogix_pack.logs.formats import FORM_NAMES, FORMATS, describe_shape, missing_time, to_eventhub
 from coralogix_pack.logs.inputs import is_log_file
 from coralogix_pack.logs.rawscan import RawScan
 
@@ -92,42 +92,6 @@ class Skipped:
 
 MAX_CSV_COLUMNS = 10_000  # an AzureActivity export has about 50
 MAX_DOCUMENT_BYTES = 256 * 2**20  # a pretty-printed JSON document is read whole; NDJSON streams
-
-
-def _records_of(value: Any) -> list[Any] | None:
-    """The records of one JSON value: an Event Hub message, a REST ``value`` page, a Log Analytics
-    ``tables`` answer, a JSON array, or one record."""
-    if isinstance(value, list):
-        return value
-    if not isinstance(value, dict):
-        return None
-    for key in ("records", "value"):
-        if isinstance(value.get(key), list):
-            records: list[Any] = value[key]
-            return records
-    if isinstance(value.get("tables"), list):
-        return _table_rows(value["tables"])
-    answer = value.get("result") or (value.get("response") or {}).get("results")  # a DataPrime answer
-    if isinstance(answer, dict) and isinstance(answer.get("results"), list):
-        rows: list[Any] = answer["results"]
-        return rows
-    if len(value) == 1 and next(iter(value)) in _ANSWER_LINES:
-        return []  # queryId, warning and statistics lines of a DataPrime answer hold no record
-    return [value]
-
-
-_ANSWER_LINES = ("queryId", "warning", "statistics")
-
-
-def _table_rows(tables: list[Any]) -> list[Any]:
-    rows: list[Any] = []
-    for table in tables:
-        if isinstance(table, dict):
-            names = [c.get("name") for c in table.get("columns", []) if isinstance(c, dict)]
-            rows += [
-                dict(zip(names, row, strict=False)) for row in table.get("rows", []) if isinstance(row, list)
-            ]
-    return rows
 
 
 class Reader:
@@ -272,7 +236,7 @@ class Reader:
             message = json.dumps(value["error"], ensure_ascii=False)[:160]
             self.on_skip(Skipped(where, f"a DataPrime answer's error line: {message}"))
             return
-        records = _records_of(value)
+        records = records_of(value)
         if records is None:
             self.on_skip(Skipped(where, "not a JSON object"))
             return
@@ -342,6 +306,11 @@ class Reader:
                 return None
             self.seen[where.file] += 1
             return mapped
+        if form == "coralogix":  # a known form whose record is missing or not JSON
+            self.on_skip(
+                Skipped(where, f"{FORM_NAMES[form][0]} whose userData is not a JSON object", SkipKind.RECORD)
+            )
+            return None
         if where.file not in self._unknown_reported:
             self._unknown_reported.add(where.file)
             described = f"{describe_shape(record)}; readable forms: {', '.join(FORMATS)}"
