@@ -179,7 +179,7 @@ def test_pretty_json_of_a_rendered_alert_takes_the_fast_path(monkeypatch):
     assert jsontext.pretty_json(body) == expected
 
 
-@settings(max_examples=100)
+@settings(max_examples=40)
 @given(
     st.dictionaries(st.text(), JSON_VALUES), st.text(), st.lists(JSON_VALUES, max_size=7), st.integers(1, 3)
 )
