@@ -106,33 +106,30 @@ DESTINATION = _object(
     ("connectorId",),
 )
 INT64_TEXT = {"type": "string", "pattern": "^-?[0-9]+$", "minLength": 1, "maxLength": 20}
+
+
+def _one_rule(fields: dict[str, Any], window_key: str, windows: Any) -> dict[str, Any]:
+    """``rules``: exactly one rule whose condition holds ``fields`` and a time window of one of
+    ``windows`` (the new-value and unique-count alerts take a single rule)."""
+    window = _object({window_key: _enum(windows)})
+    condition = _object({**fields, "timeWindow": window}, (*fields, "timeWindow"))
+    return {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 1,
+        "items": _object({"condition": condition}, ("condition",)),
+    }
+
+
 NEW_VALUE = _object(
     {
         "logsFilter": LOGS_FILTER,
         "notificationPayloadFilter": PAYLOAD_FILTER,
-        "rules": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 1,
-            "items": _object(
-                {
-                    "condition": _object(
-                        {
-                            "keypathToTrack": STRING,
-                            "timeWindow": _object(
-                                {
-                                    "logsNewValueTimeWindowSpecificValue": _enum(
-                                        vocabulary.API_NEW_VALUE_WINDOW.values()
-                                    )
-                                }
-                            ),
-                        },
-                        ("keypathToTrack", "timeWindow"),
-                    )
-                },
-                ("condition",),
-            ),
-        },
+        "rules": _one_rule(
+            {"keypathToTrack": STRING},
+            "logsNewValueTimeWindowSpecificValue",
+            vocabulary.API_NEW_VALUE_WINDOW.values(),
+        ),
     },
     ("rules",),
 )
@@ -142,29 +139,11 @@ UNIQUE_COUNT = _object(
         "notificationPayloadFilter": PAYLOAD_FILTER,
         "uniqueCountKeypath": {"type": "string", "minLength": 1},
         "maxUniqueCountPerGroupByKey": INT64_TEXT,
-        "rules": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 1,
-            "items": _object(
-                {
-                    "condition": _object(
-                        {
-                            "maxUniqueCount": INT64_TEXT,
-                            "timeWindow": _object(
-                                {
-                                    "logsUniqueValueTimeWindowSpecificValue": _enum(
-                                        vocabulary.API_UNIQUE_COUNT_WINDOW.values()
-                                    )
-                                }
-                            ),
-                        },
-                        ("maxUniqueCount", "timeWindow"),
-                    )
-                },
-                ("condition",),
-            ),
-        },
+        "rules": _one_rule(
+            {"maxUniqueCount": INT64_TEXT},
+            "logsUniqueValueTimeWindowSpecificValue",
+            vocabulary.API_UNIQUE_COUNT_WINDOW.values(),
+        ),
     },
     ("uniqueCountKeypath", "rules"),
 )
